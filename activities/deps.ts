@@ -1,0 +1,8 @@
+import type { Database } from '../db/client.js';
+import type { PaymentGateway } from '../ports/payment-gateway.js';
+
+/** What activities need from the outside world; tests pass real or sandbox parts. */
+export interface ActivityDeps {
+  db: Database;
+  payments: PaymentGateway;
+}

@@ -1,0 +1,72 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { products, reservations, stockLots, warehouses } from '../db/schema.js';
+import type { ActivityDeps } from './deps.js';
+import type { Allocation, OrderLineRef, Shortage } from './types.js';
+
+/** The result of trying to reserve an order's stock: all of it, or nothing and the shortages. */
+export type ReservationResult = { ok: true; allocations: Allocation[] } | { ok: false; shortages: Shortage[] };
+
+/** Stock reservation and release, FIFO by lot, restricted to warehouses that serve the category. */
+export function createInventoryActivities({ db }: ActivityDeps) {
+  return {
+    /** Reserves every stocked line of an order or none; a second call returns the first call's reservations. */
+    async reserveStock(input: { orderId: string; lines: OrderLineRef[] }): Promise<ReservationResult> {
+      return db.transaction(async (tx) => {
+        const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId));
+        if (existing.length > 0) return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
+
+        const allocations: Allocation[] = [];
+        const shortages: Shortage[] = [];
+        // Lock lots in one global order (by SKU, then FIFO) so concurrent orders never deadlock.
+        const stocked = input.lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
+        for (const line of stocked) {
+          const lots = await tx
+            .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}` })
+            .from(stockLots)
+            .innerJoin(products, eq(products.sku, stockLots.sku))
+            .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
+            .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
+            .orderBy(asc(stockLots.receivedAt), asc(stockLots.id))
+            .for('update', { of: stockLots });
+          let needed = line.quantity;
+          for (const lot of lots) {
+            if (needed === 0) break;
+            const take = Math.min(needed, Number(lot.free));
+            allocations.push({ lineNo: line.lineNo, sku: line.sku, lotId: lot.id, warehouseId: lot.warehouseId, quantity: take });
+            needed -= take;
+          }
+          if (needed > 0) shortages.push({ lineNo: line.lineNo, sku: line.sku, requested: line.quantity, available: line.quantity - needed });
+        }
+        if (shortages.length > 0) return { ok: false, shortages };
+
+        for (const allocation of allocations) {
+          await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} + ${allocation.quantity}` }).where(eq(stockLots.id, allocation.lotId));
+        }
+        if (allocations.length > 0) await tx.insert(reservations).values(allocations.map((a) => ({ ...a, orderId: input.orderId })));
+        return { ok: true, allocations };
+      });
+    },
+
+    /** Gives back every held reservation of an order; releasing twice releases nothing more. */
+    async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
+      return db.transaction(async (tx) => {
+        const held = await tx
+          .select()
+          .from(reservations)
+          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'reserved')))
+          .orderBy(asc(reservations.lotId))
+          .for('update');
+        if (held.length === 0) return { releasedUnits: 0 };
+        for (const reservation of held) {
+          await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
+        }
+        await tx.update(reservations).set({ status: 'released' }).where(inArray(reservations.id, held.map((r) => r.id)));
+        return { releasedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
+      });
+    },
+  };
+}
+
+function toAllocation(row: typeof reservations.$inferSelect): Allocation {
+  return { lineNo: row.lineNo, sku: row.sku, lotId: row.lotId, warehouseId: row.warehouseId, quantity: row.quantity };
+}

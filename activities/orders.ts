@@ -1,0 +1,82 @@
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { customers, orderEvents, orders, products } from '../db/schema.js';
+import type { ActivityDeps } from './deps.js';
+
+/** One entry of the order timeline, as the workflow decided it. */
+export interface OrderProgress {
+  orderId: string;
+  /** The workflow's step number: the same step written twice is written once. */
+  seq: number;
+  kind: 'milestone' | 'note' | 'flag';
+  name: string;
+  status: string;
+  actor: string;
+  at: string;
+  reason?: string;
+  detail?: Record<string, unknown>;
+  flags?: string[];
+}
+
+/** Why an order failed verification. */
+export interface VerificationProblem {
+  path: string;
+  message: string;
+}
+
+/** Order verification and the order read model (status, timeline). */
+export function createOrderActivities({ db }: ActivityDeps) {
+  return {
+    /** Re-checks an order against the catalog as it is now: every product exists and is sellable. */
+    async verifyOrder(input: { orderId: string; skus: string[] }): Promise<{ ok: true } | { ok: false; problems: VerificationProblem[] }> {
+      const found = await db.select({ sku: products.sku, active: products.active }).from(products).where(inArray(products.sku, input.skus));
+      const bySku = new Map(found.map((p) => [p.sku, p]));
+      const problems = input.skus.flatMap((sku): VerificationProblem[] => {
+        const product = bySku.get(sku);
+        if (!product) return [{ path: sku, message: 'is not in the catalog' }];
+        if (!product.active) return [{ path: sku, message: 'is no longer sold' }];
+        return [];
+      });
+      return problems.length === 0 ? { ok: true } : { ok: false, problems };
+    },
+
+    /** Writes a timeline entry and the order's current status in one transaction, once per step. */
+    async recordOrderProgress(progress: OrderProgress): Promise<void> {
+      await db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(orderEvents)
+          .values({
+            orderId: progress.orderId,
+            seq: progress.seq,
+            kind: progress.kind,
+            name: progress.name,
+            status: progress.status,
+            actor: progress.actor,
+            reason: progress.reason ?? null,
+            detail: progress.detail ?? null,
+            at: new Date(progress.at),
+          })
+          .onConflictDoNothing()
+          .returning({ id: orderEvents.id });
+        if (inserted.length === 0) return;
+        await tx
+          .update(orders)
+          .set({ status: progress.status, updatedAt: sql`now()`, ...(progress.flags ? { flags: progress.flags } : {}) })
+          .where(eq(orders.id, progress.orderId));
+      });
+    },
+
+    /** Gives the customer back the loyalty points an order redeemed; a second call gives back nothing. */
+    async returnRedeemedPoints(input: { orderId: string }): Promise<{ returnedPoints: number }> {
+      return db.transaction(async (tx) => {
+        const [order] = await tx
+          .update(orders)
+          .set({ pointsReturnedAt: sql`now()` })
+          .where(and(eq(orders.id, input.orderId), gt(orders.pointsRedeemed, 0), isNull(orders.pointsReturnedAt)))
+          .returning({ customerId: orders.customerId, points: orders.pointsRedeemed });
+        if (!order) return { returnedPoints: 0 };
+        await tx.update(customers).set({ points: sql`${customers.points} + ${order.points}` }).where(eq(customers.id, order.customerId));
+        return { returnedPoints: order.points };
+      });
+    },
+  };
+}

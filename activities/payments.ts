@@ -1,0 +1,53 @@
+import { eq } from 'drizzle-orm';
+import { orders, payments } from '../db/schema.js';
+import type { ActivityDeps } from './deps.js';
+
+/** A payment provider event as the workflow received it. */
+export interface PaymentEventRecord {
+  orderId: string;
+  type: 'payment.succeeded' | 'payment.failed' | 'refund.succeeded' | 'chargeback.created';
+  paymentIntentId: string;
+  transactionId: string;
+  amount: number;
+  currency: string;
+  occurredAt: string;
+  failureReason?: string | undefined;
+}
+
+const KIND = {
+  'payment.succeeded': 'capture',
+  'payment.failed': 'failure',
+  'refund.succeeded': 'refund',
+  'chargeback.created': 'chargeback',
+} as const;
+
+/** Payment intents and the payment ledger. */
+export function createPaymentActivities({ db, payments: gateway }: ActivityDeps) {
+  return {
+    /** Opens the order's payment intent with the provider and remembers its id on the order. */
+    async createPaymentIntent(input: { orderId: string; amount: number; currency: string; method: string }): Promise<{ intentId: string }> {
+      const intent = await gateway.createIntent(input);
+      await db.update(orders).set({ paymentIntentId: intent.intentId }).where(eq(orders.id, input.orderId));
+      return intent;
+    },
+
+    /** Adds a provider event to the ledger once per provider transaction id; returns whether it was new. */
+    async recordPaymentEvent(event: PaymentEventRecord): Promise<{ recorded: boolean }> {
+      const inserted = await db
+        .insert(payments)
+        .values({
+          orderId: event.orderId,
+          intentId: event.paymentIntentId,
+          transactionId: event.transactionId,
+          kind: KIND[event.type],
+          amount: event.amount,
+          currency: event.currency,
+          failureReason: event.failureReason ?? null,
+          occurredAt: new Date(event.occurredAt),
+        })
+        .onConflictDoNothing()
+        .returning({ id: payments.id });
+      return { recorded: inserted.length > 0 };
+    },
+  };
+}

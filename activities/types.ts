@@ -1,0 +1,24 @@
+/** One order line as activities see it. */
+export interface OrderLineRef {
+  lineNo: number;
+  sku: string;
+  quantity: number;
+  madeToOrder: boolean;
+}
+
+/** Stock taken from one lot for one line. */
+export interface Allocation {
+  lineNo: number;
+  sku: string;
+  lotId: number;
+  warehouseId: string;
+  quantity: number;
+}
+
+/** A line that stock cannot cover. */
+export interface Shortage {
+  lineNo: number;
+  sku: string;
+  requested: number;
+  available: number;
+}

@@ -1,0 +1,46 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config/env.js';
+import type { Database } from '../db/client.js';
+import { defaultPricingRules } from '../domain/pricing-rules.js';
+import { createAuth } from './auth.js';
+import { orderRoutes } from './orders/routes.js';
+import { registerProblemHandlers } from './problems.js';
+import { systemRoutes } from './system/routes.js';
+import { paymentWebhookRoutes } from './webhooks/payment-webhooks.js';
+
+/** What the HTTP API is built from. */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  temporal: Client;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the Fastify app: auth, problem+json errors, OpenAPI at /docs, and every route. */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Order orchestrator API', version: '0.1.0', description: 'Every order is one durable Temporal workflow. Money is in integer minor units.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const auth = createAuth(deps.config.apiKeys);
+  const pricingRules = defaultPricingRules(deps.config.currency);
+  await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
+  await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
+  await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret });
+  return app;
+}

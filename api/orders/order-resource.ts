@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
+
+const Money = z.number().int().describe('minor units');
+
+/** The price breakdown as stored and returned. */
+export const PricingSchema = z.object({
+  currency: z.string(),
+  lines: z.array(z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money })),
+  subtotal: Money,
+  discounts: z.array(z.object({ kind: z.string(), label: z.string(), amount: Money })),
+  shipping: Money,
+  tax: Money,
+  total: Money,
+  pointsRedeemed: z.number().int(),
+  pointsEarned: z.number().int(),
+});
+
+/** `GET /v1/orders/:id` and the body of the placement answer. */
+export const OrderResourceSchema = z.object({
+  id: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  type: z.enum(['regular', 'custom', 'urgent']),
+  channel: z.string(),
+  externalId: z.string().nullable(),
+  customerId: z.string(),
+  lines: z.array(
+    z.object({
+      lineNo: z.number().int(),
+      sku: z.string(),
+      quantity: z.number().int(),
+      unitPrice: Money,
+      customization: z.record(z.string(), z.string()).nullable(),
+      allocation: z.array(z.object({ warehouseId: z.string(), lotId: z.number().int(), quantity: z.number().int(), status: z.string() })),
+    }),
+  ),
+  pricing: PricingSchema,
+  payment: z.object({
+    intentId: z.string().nullable(),
+    status: z.enum(['not_requested', 'pending', 'failed', 'captured']),
+    amountPaid: Money,
+    amountRefunded: Money,
+  }),
+  shipment: z.null(),
+  invoice: z.null(),
+  production: z.null(),
+  milestones: z.array(z.object({ name: z.string(), at: z.string() })),
+  allowedActions: z.array(z.string()),
+  flags: z.array(z.string()),
+  hold: z.object({ reason: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** An order as clients see it. */
+export type OrderResource = z.infer<typeof OrderResourceSchema>;
+
+/** One entry of `GET /v1/orders/:id/timeline`. */
+export const TimelineEntrySchema = z.object({
+  seq: z.number().int(),
+  kind: z.string(),
+  name: z.string(),
+  status: z.string(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  at: z.string(),
+});

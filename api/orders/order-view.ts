@@ -1,0 +1,53 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { orderEvents, orderLines, orders, payments, reservations } from '../../db/schema.js';
+import { allowedActions, type OrderStatus } from '../../domain/order-status.js';
+import type { OrderResource } from './order-resource.js';
+
+/** Reads one order from the read model in Postgres; undefined when there is no such order. */
+export async function readOrder(db: Database, orderId: string): Promise<OrderResource | undefined> {
+  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
+  if (!order) return undefined;
+  const [lines, held, ledger, milestones] = await Promise.all([
+    db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
+    db.select().from(reservations).where(eq(reservations.orderId, orderId)).orderBy(asc(reservations.id)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id)),
+    db.select({ name: orderEvents.name, at: orderEvents.at }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.kind, 'milestone'))).orderBy(asc(orderEvents.seq)),
+  ]);
+  const status = order.status as OrderStatus;
+  const sum = (kind: string) => ledger.filter((p) => p.kind === kind).reduce((total, p) => total + p.amount, 0);
+  const amountPaid = sum('capture');
+  const last = ledger.at(-1);
+  return {
+    id: order.id,
+    status,
+    type: order.type,
+    channel: order.channel,
+    externalId: order.externalId,
+    customerId: order.customerId,
+    lines: lines.map((line) => ({
+      lineNo: line.lineNo,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      customization: line.customization ?? null,
+      allocation: held.filter((r) => r.lineNo === line.lineNo).map((r) => ({ warehouseId: r.warehouseId, lotId: r.lotId, quantity: r.quantity, status: r.status })),
+    })),
+    pricing: order.pricing,
+    payment: {
+      intentId: order.paymentIntentId,
+      status: amountPaid > 0 ? 'captured' : last?.kind === 'failure' ? 'failed' : order.paymentIntentId ? 'pending' : 'not_requested',
+      amountPaid,
+      amountRefunded: sum('refund'),
+    },
+    shipment: null,
+    invoice: null,
+    production: null,
+    milestones: milestones.map((m) => ({ name: m.name, at: m.at.toISOString() })),
+    allowedActions: allowedActions(status),
+    flags: order.flags,
+    hold: order.holdReason ? { reason: order.holdReason } : null,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { ulid } from 'ulid';
+import type { Config } from '../../config/env.js';
+import type { Database } from '../../db/client.js';
+import { customers, orderLines, orders, products } from '../../db/schema.js';
+import type { PlaceOrder } from '../../domain/order-schema.js';
+import { priceOrder, type PricingRules } from '../../domain/pricing.js';
+import { orderWorkflow, type OrderWorkflowInput } from '../../workflows/order.js';
+import { CustomerIdKey, FlaggedKey, OrderChannelKey, OrderStatusKey, OrderTotalKey, OrderTypeKey, PriorityKey } from '../../workflows/search-attributes.js';
+import { fieldPath, Problem, type FieldIssue } from '../problems.js';
+
+/** What placement needs. */
+export interface PlacementDeps {
+  db: Database;
+  temporal: Client;
+  config: Config;
+  pricingRules: PricingRules;
+}
+
+/** The order and whether this call created it (false: an idempotent repeat). */
+export interface PlacementResult {
+  orderId: string;
+  created: boolean;
+}
+
+/** The workflow id of an order: one workflow per order, forever. */
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+const unprocessable = (errors: FieldIssue[]) =>
+  new Problem(422, 'unprocessable-order', 'The order cannot be accepted', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+
+/** Validates against the catalog, prices on the server, records the order and starts its workflow. */
+export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idempotencyKey: string | undefined): Promise<PlacementResult> {
+  const { db } = deps;
+  const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+  const repeat = await findRepeat(db, request, idempotencyKey, requestHash);
+  if (repeat) return repeat;
+
+  const skus = [...new Set(request.lines.map((line) => line.sku))];
+  const catalog = new Map((await db.select().from(products).where(inArray(products.sku, skus))).map((p) => [p.sku, p]));
+  const issues: FieldIssue[] = [];
+  request.lines.forEach((line, index) => {
+    const product = catalog.get(line.sku);
+    const path = fieldPath(['lines', index, 'sku']);
+    if (!product) issues.push({ path, message: 'is not in the catalog' });
+    else if (!product.active) issues.push({ path, message: 'is no longer sold' });
+    else if (product.madeToOrder && request.type !== 'custom') issues.push({ path, message: 'is made to order: place it as a custom order' });
+    else if (product.currency !== deps.config.currency) issues.push({ path, message: `is priced in ${product.currency}, the shop sells in ${deps.config.currency}` });
+  });
+  if (issues.length) throw unprocessable(issues);
+
+  const customer = await resolveCustomer(db, request.customer);
+  const pricing = priceOrder(
+    {
+      lines: request.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPrice: catalog.get(line.sku)!.priceMinor, category: catalog.get(line.sku)!.category })),
+      orderType: request.type,
+      memberLevel: customer.memberLevel,
+      pointsBalance: customer.points,
+      pointsToRedeem: request.pointsToRedeem ?? 0,
+      couponCode: request.couponCode,
+    },
+    deps.pricingRules,
+  );
+  if (!pricing.ok) throw unprocessable(pricing.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })));
+  const breakdown = pricing.breakdown;
+
+  const orderId = `ord_${ulid()}`;
+  const lines = request.lines.map((line, index) => ({
+    lineNo: index + 1,
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPrice: catalog.get(line.sku)!.priceMinor,
+    madeToOrder: catalog.get(line.sku)!.madeToOrder,
+  }));
+  try {
+    await db.transaction(async (tx) => {
+      if (breakdown.pointsRedeemed > 0) {
+        const debited = await tx
+          .update(customers)
+          .set({ points: sql`${customers.points} - ${breakdown.pointsRedeemed}` })
+          .where(and(eq(customers.id, customer.id), gte(customers.points, breakdown.pointsRedeemed)))
+          .returning({ id: customers.id });
+        if (debited.length === 0) throw unprocessable([{ path: 'pointsToRedeem', message: 'exceeds the points balance' }]);
+      }
+      await tx.insert(orders).values({
+        id: orderId,
+        status: 'received',
+        type: request.type,
+        channel: request.channel,
+        externalId: request.externalId ?? null,
+        customerId: customer.id,
+        request,
+        pricing: breakdown,
+        total: breakdown.total,
+        currency: breakdown.currency,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+        pointsRedeemed: breakdown.pointsRedeemed,
+      });
+      await tx.insert(orderLines).values(
+        request.lines.map((line, index) => ({ orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity, unitPrice: lines[index]!.unitPrice, customization: line.customization ?? null })),
+      );
+    });
+  } catch (error) {
+    // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.
+    if (isUniqueViolation(error)) {
+      const winner = await findRepeat(db, request, idempotencyKey, requestHash);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+
+  const input: OrderWorkflowInput = {
+    orderId,
+    placedAt: new Date().toISOString(),
+    type: request.type,
+    channel: request.channel,
+    customerId: customer.id,
+    paymentMethod: request.paymentMethod,
+    lines,
+    pricing: breakdown,
+    policy: deps.config.policy,
+  };
+  try {
+    await deps.temporal.workflow.start(orderWorkflow, {
+      workflowId: orderWorkflowId(orderId),
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Order ${orderId} · ${request.type} · ${customer.id} · ${(breakdown.total / 100).toFixed(2)} ${breakdown.currency}`,
+      memo: { channel: request.channel, externalId: request.externalId ?? null },
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: 'received' },
+        { key: OrderTypeKey, value: request.type },
+        { key: OrderChannelKey, value: request.channel },
+        { key: CustomerIdKey, value: customer.id },
+        { key: OrderTotalKey, value: breakdown.total },
+        { key: PriorityKey, value: request.type === 'urgent' ? 1 : 0 },
+        { key: FlaggedKey, value: false },
+      ],
+    });
+  } catch (error) {
+    // Without a workflow the order would never move: take it back whole, then let the caller retry.
+    await db.transaction(async (tx) => {
+      await tx.delete(orders).where(eq(orders.id, orderId));
+      if (breakdown.pointsRedeemed > 0) await tx.update(customers).set({ points: sql`${customers.points} + ${breakdown.pointsRedeemed}` }).where(eq(customers.id, customer.id));
+    });
+    throw new Problem(503, 'orchestrator-unavailable', 'Order orchestrator unavailable', `The order was not accepted: ${(error as Error).message}`);
+  }
+  return { orderId, created: true };
+}
+
+async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string): Promise<PlacementResult | undefined> {
+  if (idempotencyKey) {
+    const [byKey] = await db.select({ id: orders.id, requestHash: orders.requestHash }).from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
+    if (byKey) {
+      if (byKey.requestHash !== requestHash) {
+        throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', `The key was first used for order ${byKey.id} with a different request body.`);
+      }
+      return { orderId: byKey.id, created: false };
+    }
+  }
+  if (request.externalId) {
+    const [byExternal] = await db
+      .select({ id: orders.id, requestHash: orders.requestHash })
+      .from(orders)
+      .where(and(eq(orders.channel, request.channel), eq(orders.externalId, request.externalId)));
+    if (byExternal) {
+      if (byExternal.requestHash !== requestHash) {
+        throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} is already order ${byExternal.id}, with different content.`, undefined, { orderId: byExternal.id });
+      }
+      return { orderId: byExternal.id, created: false };
+    }
+  }
+  return undefined;
+}
+
+async function resolveCustomer(db: Database, customer: PlaceOrder['customer']) {
+  if (customer.id) {
+    const [known] = await db.select().from(customers).where(eq(customers.id, customer.id));
+    if (!known) throw unprocessable([{ path: 'customer.id', message: 'is not a known customer' }]);
+    return known;
+  }
+  const email = customer.email.toLowerCase();
+  await db.insert(customers).values({ id: `cus_${ulid()}`, name: customer.name, email, phone: customer.phone }).onConflictDoNothing({ target: customers.email });
+  const [found] = await db.select().from(customers).where(eq(customers.email, email));
+  return found!;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  return code === '23505';
+}

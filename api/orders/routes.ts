@@ -1,0 +1,54 @@
+import { asc, eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { orderEvents, orders } from '../../db/schema.js';
+import { PlaceOrderSchema } from '../../domain/order-schema.js';
+import type { Auth } from '../auth.js';
+import { Problem } from '../problems.js';
+import { OrderResourceSchema, TimelineEntrySchema } from './order-resource.js';
+import { readOrder } from './order-view.js';
+import { placeOrder, type PlacementDeps } from './place-order.js';
+
+const ProblemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }).loose();
+const OrderParams = z.object({ id: z.string().regex(/^ord_[0-9A-Z]{26}$/, 'must be an order id such as ord_01J…') });
+
+/** Placing and reading orders. */
+export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> = async (app, deps) => {
+  const { db, auth } = deps;
+
+  app.post('/v1/orders', {
+    onRequest: auth.require('service', 'support'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Place an order',
+      description: 'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200).',
+      headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
+      body: PlaceOrderSchema,
+      response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+    },
+  }, async (request, reply) => {
+    const result = await placeOrder(deps, request.body, request.headers['idempotency-key']);
+    const order = await readOrder(db, result.orderId);
+    if (!order) throw new Problem(404, 'not-found', 'Not found', `Order ${result.orderId} disappeared`);
+    return reply.status(result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
+  });
+
+  app.get('/v1/orders/:id', {
+    onRequest: auth.require('service', 'support'),
+    schema: { tags: ['orders'], summary: 'Read an order', params: OrderParams, response: { 200: OrderResourceSchema, 404: ProblemSchema } },
+  }, async (request) => {
+    const order = await readOrder(db, request.params.id);
+    if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${request.params.id}.`);
+    return order;
+  });
+
+  app.get('/v1/orders/:id/timeline', {
+    onRequest: auth.require('service', 'support'),
+    schema: { tags: ['orders'], summary: "An order's timeline: milestones, notes and flags", params: OrderParams, response: { 200: z.object({ orderId: z.string(), entries: z.array(TimelineEntrySchema) }), 404: ProblemSchema } },
+  }, async (request) => {
+    const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, request.params.id));
+    if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${request.params.id}.`);
+    const entries = await db.select().from(orderEvents).where(eq(orderEvents.orderId, order.id)).orderBy(asc(orderEvents.seq));
+    return { orderId: order.id, entries: entries.map((e) => ({ seq: e.seq, kind: e.kind, name: e.name, status: e.status, actor: e.actor, reason: e.reason, detail: e.detail, at: e.at.toISOString() })) };
+  });
+};

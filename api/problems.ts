@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** One field-level reason a request was refused. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem the API answers with; throw it from any route. */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldIssue[],
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+
+  /** The JSON body sent for this problem. */
+  toJSON() {
+    return { type: `/problems/${this.slug}`, title: this.title, status: this.status, ...(this.detail ? { detail: this.detail } : {}), ...(this.errors ? { errors: this.errors } : {}), ...this.extra };
+  }
+}
+
+/** Turns `['lines', 0, 'sku']` or `/lines/0/sku` into `lines[0].sku`. */
+export function fieldPath(path: ReadonlyArray<PropertyKey> | string): string {
+  const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);
+  return parts.reduce<string>((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+const STATUS_SLUG: Record<number, [string, string]> = {
+  400: ['bad-request', 'Bad request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  413: ['payload-too-large', 'Payload too large'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  429: ['too-many-requests', 'Too many requests'],
+};
+
+/** Makes every error leave as `application/problem+json`, with no stack traces and no 5xx detail. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
+    let problem: Problem;
+    if (error instanceof Problem) {
+      problem = error;
+    } else if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'body';
+      const errors = error.validation.flatMap((issue) => {
+        const base = fieldPath(issue.instancePath);
+        const unknownKeys = (issue.params as { keys?: string[] } | undefined)?.keys;
+        // Name each unknown field instead of pointing at the object that holds it.
+        if (issue.keyword === 'unrecognized_keys' && unknownKeys?.length) {
+          return unknownKeys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'is not a known field' }));
+        }
+        return [{ path: base || where, message: issue.message ?? 'is invalid' }];
+      });
+      problem = new Problem(400, 'validation-error', 'Invalid request', `The request ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, errors);
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      const [slug, title] = STATUS_SLUG[error.statusCode] ?? ['client-error', 'Client error'];
+      problem = new Problem(error.statusCode, slug, title, error.message);
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      problem = new Problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; the request can be retried.');
+    }
+    if (problem.status === 503) reply.header('retry-after', '5');
+    return reply.status(problem.status).type('application/problem+json').send(problem.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new Problem(404, 'not-found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).type('application/problem+json').send(problem.toJSON());
+  });
+}

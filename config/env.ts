@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration.js';
+import { ORDER_TASK_QUEUE } from '../temporal/task-queue.js';
+
+const ROLES = ['service', 'support', 'admin'] as const;
+/** Who a caller is to the API. */
+export type Role = (typeof ROLES)[number];
+
+/** The dev keys that work when no keys are configured outside production. */
+export const DEV_API_KEYS: ReadonlyArray<{ key: string; role: Role }> = [
+  { key: 'dev-service-key', role: 'service' },
+  { key: 'dev-support-key', role: 'support' },
+  { key: 'dev-admin-key', role: 'admin' },
+];
+const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+
+const optional = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const ApiKeysSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const keys: Array<{ key: string; role: Role }> = [];
+    for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [role, key] = entry.split(':', 2) as [string, string | undefined];
+      if (!ROLES.includes(role as Role) || !key || key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `entries are role:key with role one of ${ROLES.join(', ')} and a key of 16+ characters; got "${role}:…"` });
+        return z.NEVER;
+      }
+      keys.push({ key, role: role as Role });
+    }
+    return keys;
+  });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  TEMPORAL_ADDRESS: optional,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default(ORDER_TASK_QUEUE),
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS_CERT_PATH: optional,
+  TEMPORAL_TLS_KEY_PATH: optional,
+  TEMPORAL_TLS_CA_PATH: optional,
+  TEMPORAL_TLS_SERVER_NAME: optional,
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  API_KEYS: optional.pipe(ApiKeysSchema.optional()),
+  PAYMENT_WEBHOOK_SECRET: optional,
+  CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
+  POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
+  POLICY_CONFIRMATION_TIMEOUT: DurationSchema.prefault('1d'),
+  POLICY_SHORTAGE_DECISION_TIMEOUT: DurationSchema.prefault('2d'),
+  POLICY_INFO_HOLD_TIMEOUT: DurationSchema.prefault('3d'),
+  POLICY_DELIVERY_GRACE: DurationSchema.prefault('1d'),
+  POLICY_RETURN_WINDOW: DurationSchema.prefault('14d'),
+  POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
+});
+
+/** The whole runtime configuration, read once from the environment. */
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof EnvSchema>) {
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    http: { port: env.PORT, host: env.HOST },
+    dataDir: env.DATA_DIR,
+    currency: env.CURRENCY,
+    databaseUrl: env.DATABASE_URL,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS_CERT_PATH
+        ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH!, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+      uiPort: env.TEMPORAL_UI_PORT,
+    },
+    apiKeys: env.API_KEYS ?? (production ? [] : [...DEV_API_KEYS]),
+    usingDevKeys: !env.API_KEYS && !production,
+    paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
+    policy: {
+      paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,
+      confirmationTimeoutMs: env.POLICY_CONFIRMATION_TIMEOUT,
+      shortageDecisionTimeoutMs: env.POLICY_SHORTAGE_DECISION_TIMEOUT,
+      infoHoldTimeoutMs: env.POLICY_INFO_HOLD_TIMEOUT,
+      deliveryGraceMs: env.POLICY_DELIVERY_GRACE,
+      returnWindowMs: env.POLICY_RETURN_WINDOW,
+      surveyWindowMs: env.POLICY_SURVEY_WINDOW,
+    },
+  };
+}
+
+/** Raised when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration from `env`; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = toConfig(parsed.data);
+  const problems: string[] = [];
+  if (config.env === 'production' && config.apiKeys.length === 0) problems.push('  API_KEYS: required in production (role:key,role:key)');
+  if (config.env === 'production' && !config.paymentWebhookSecret) problems.push('  PAYMENT_WEBHOOK_SECRET: required in production');
+  if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH) problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return config;
+}

@@ -1,0 +1,160 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { PriceBreakdown } from '../domain/pricing.js';
+import type { PlaceOrder } from '../domain/order-schema.js';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Buyers, with their membership level and loyalty points. */
+export const customers = pgTable('customers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull().unique(),
+  phone: text('phone').notNull(),
+  memberLevel: text('member_level', { enum: ['standard', 'silver', 'gold', 'platinum'] }).notNull().default('standard'),
+  points: integer('points').notNull().default(0),
+  createdAt: createdAt(),
+}, (t) => [check('customers_points_non_negative', sql`${t.points} >= 0`)]);
+
+/** The catalog; prices in minor units. */
+export const products = pgTable('products', {
+  sku: text('sku').primaryKey(),
+  name: text('name').notNull(),
+  category: text('category').notNull(),
+  priceMinor: integer('price_minor').notNull(),
+  currency: text('currency').notNull(),
+  weightGrams: integer('weight_grams').notNull(),
+  volumeCm3: integer('volume_cm3').notNull(),
+  madeToOrder: boolean('made_to_order').notNull().default(false),
+  active: boolean('active').notNull().default(true),
+}, (t) => [check('products_price_positive', sql`${t.priceMinor} > 0`)]);
+
+/** Warehouses and the product categories each may serve. */
+export const warehouses = pgTable('warehouses', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  categories: text('categories').array().notNull(),
+});
+
+/** Stock by lot: FIFO by receipt date; reserved never exceeds on hand. */
+export const stockLots = pgTable('stock_lots', {
+  id: serial('id').primaryKey(),
+  sku: text('sku').notNull().references(() => products.sku),
+  warehouseId: text('warehouse_id').notNull().references(() => warehouses.id),
+  lotCode: text('lot_code').notNull().unique(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+  onHand: integer('on_hand').notNull(),
+  reserved: integer('reserved').notNull().default(0),
+}, (t) => [
+  check('stock_lots_on_hand_non_negative', sql`${t.onHand} >= 0`),
+  check('stock_lots_reserved_non_negative', sql`${t.reserved} >= 0`),
+  check('stock_lots_reserved_within_on_hand', sql`${t.reserved} <= ${t.onHand}`),
+  index('stock_lots_fifo').on(t.sku, t.receivedAt),
+]);
+
+/** Carriers that can move parcels. */
+export const carriers = pgTable('carriers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+});
+
+/** A carrier's price per service and weight band. */
+export const carrierRates = pgTable('carrier_rates', {
+  id: serial('id').primaryKey(),
+  carrierId: text('carrier_id').notNull().references(() => carriers.id),
+  service: text('service', { enum: ['standard', 'express'] }).notNull(),
+  maxWeightGrams: integer('max_weight_grams').notNull(),
+  maxVolumeCm3: integer('max_volume_cm3').notNull(),
+  baseFee: integer('base_fee').notNull(),
+  perKgFee: integer('per_kg_fee').notNull(),
+  transitDays: integer('transit_days').notNull(),
+}, (t) => [uniqueIndex('carrier_rates_band').on(t.carrierId, t.service, t.maxWeightGrams)]);
+
+/** The order read model: written by the API at placement and by activities after that. */
+export const orders = pgTable('orders', {
+  id: text('id').primaryKey(),
+  status: text('status').notNull(),
+  type: text('type', { enum: ['regular', 'custom', 'urgent'] }).notNull(),
+  channel: text('channel').notNull(),
+  externalId: text('external_id'),
+  customerId: text('customer_id').notNull().references(() => customers.id),
+  request: jsonb('request').$type<PlaceOrder>().notNull(),
+  pricing: jsonb('pricing').$type<PriceBreakdown>().notNull(),
+  total: integer('total').notNull(),
+  currency: text('currency').notNull(),
+  idempotencyKey: text('idempotency_key').unique(),
+  requestHash: text('request_hash').notNull(),
+  paymentIntentId: text('payment_intent_id'),
+  pointsRedeemed: integer('points_redeemed').notNull().default(0),
+  pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
+  holdReason: text('hold_reason'),
+  flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  uniqueIndex('orders_channel_external_id').on(t.channel, t.externalId),
+  index('orders_status_created').on(t.status, t.createdAt),
+  index('orders_customer').on(t.customerId, t.createdAt),
+]);
+
+/** Order lines with the catalog price at placement. */
+export const orderLines = pgTable('order_lines', {
+  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  lineNo: integer('line_no').notNull(),
+  sku: text('sku').notNull().references(() => products.sku),
+  quantity: integer('quantity').notNull(),
+  unitPrice: integer('unit_price').notNull(),
+  customization: jsonb('customization').$type<Record<string, string>>(),
+}, (t) => [primaryKey({ columns: [t.orderId, t.lineNo] }), check('order_lines_quantity_positive', sql`${t.quantity} > 0`)]);
+
+/** Stock held for an order line from one lot. */
+export const reservations = pgTable('reservations', {
+  id: serial('id').primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  lineNo: integer('line_no').notNull(),
+  lotId: integer('lot_id').notNull().references(() => stockLots.id),
+  sku: text('sku').notNull(),
+  warehouseId: text('warehouse_id').notNull(),
+  quantity: integer('quantity').notNull(),
+  status: text('status', { enum: ['reserved', 'released', 'committed'] }).notNull().default('reserved'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('reservations_line_lot').on(t.orderId, t.lineNo, t.lotId), check('reservations_quantity_positive', sql`${t.quantity} > 0`)]);
+
+/** The order timeline: milestones, notes and flags, each once per workflow step. */
+export const orderEvents = pgTable('order_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  seq: integer('seq').notNull(),
+  kind: text('kind', { enum: ['milestone', 'note', 'flag'] }).notNull(),
+  name: text('name').notNull(),
+  status: text('status').notNull(),
+  actor: text('actor').notNull(),
+  reason: text('reason'),
+  detail: jsonb('detail').$type<Record<string, unknown>>(),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+}, (t) => [uniqueIndex('order_events_step').on(t.orderId, t.seq)]);
+
+/** Money movements reported by the payment provider, once per provider transaction. */
+export const payments = pgTable('payments', {
+  id: serial('id').primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id),
+  intentId: text('intent_id').notNull(),
+  transactionId: text('transaction_id').notNull().unique(),
+  kind: text('kind', { enum: ['capture', 'failure', 'refund', 'chargeback'] }).notNull(),
+  amount: integer('amount').notNull(),
+  currency: text('currency').notNull(),
+  failureReason: text('failure_reason'),
+  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+}, (t) => [check('payments_amount_non_negative', sql`${t.amount} >= 0`), index('payments_order').on(t.orderId)]);
+
+/** Every webhook received, once per provider event id. */
+export const webhookEvents = pgTable('webhook_events', {
+  source: text('source').notNull(),
+  eventId: text('event_id').notNull(),
+  orderId: text('order_id'),
+  payload: jsonb('payload').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  outcome: text('outcome'),
+}, (t) => [primaryKey({ columns: [t.source, t.eventId] })]);

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+/** A running Temporal CLI dev server. */
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** How to start the dev server: a SQLite file keeps history across restarts; none keeps it in memory. */
+export interface TemporalDevServerOptions {
+  binary: string;
+  port: number;
+  namespace: string;
+  dbFile?: string;
+  uiPort?: number;
+  log?: (line: string) => void;
+}
+
+/** Starts `temporal server start-dev` with the project's search attributes and waits until they are usable. */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const { binary, port, namespace, dbFile, uiPort, log = () => {} } = options;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  if (dbFile) {
+    await mkdir(dirname(dbFile), { recursive: true });
+    args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  for (const attribute of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${attribute.cliType}`);
+
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) => reject(new Error(`Temporal dev server exited (code ${code}) during start:\n${output}`)));
+  });
+
+  const address = `127.0.0.1:${port}`;
+  await Promise.race([waitForSearchAttributes(address, namespace), exited]);
+  log(`Temporal dev server on ${address}${dbFile ? ` (history in ${dbFile})` : ' (in memory)'}`);
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForSearchAttributes(address: string, namespace: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+        const missing = ORDER_SEARCH_ATTRIBUTES.filter((a) => !customAttributes?.[a.name]);
+        if (missing.length === 0) return;
+        lastError = new Error(`search attributes not registered yet: ${missing.map((a) => a.name).join(', ')}`);
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs / 1000}s: ${String(lastError)}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

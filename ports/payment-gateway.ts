@@ -1,0 +1,5 @@
+/** What the orchestrator asks of a payment provider. A real provider is one more implementation. */
+export interface PaymentGateway {
+  /** Opens (or returns the already opened) payment intent for an order; idempotent by order id. */
+  createIntent(request: { orderId: string; amount: number; currency: string; method: string }): Promise<{ intentId: string }>;
+}

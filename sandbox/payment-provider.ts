@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import type { PaymentGateway } from '../ports/payment-gateway.js';
+import { signWebhookBody } from '../ports/webhook-signature.js';
+
+/** The outcome a sandbox payment should report. */
+export type SandboxPaymentOutcome = { type: 'payment.succeeded'; amount: number } | { type: 'payment.failed'; amount: number; failureReason: string };
+
+/** A stand-in payment provider: opens intents and reports payments through signed webhooks, like a real one. */
+export function createSandboxPaymentProvider(options: { webhookUrl?: string; secret: string; fetch?: typeof fetch }) {
+  const intentIdFor = (orderId: string) => `pi_sbx_${createHash('sha256').update(orderId).digest('hex').slice(0, 20)}`;
+
+  const gateway: PaymentGateway = {
+    async createIntent({ orderId }) {
+      return { intentId: intentIdFor(orderId) };
+    },
+  };
+
+  /** Builds the signed webhook a customer's payment produces. */
+  function paymentWebhook(orderId: string, currency: string, outcome: SandboxPaymentOutcome, eventId = `evt_${crypto.randomUUID()}`) {
+    const body = JSON.stringify({
+      id: eventId,
+      type: outcome.type,
+      orderId,
+      paymentIntentId: intentIdFor(orderId),
+      transactionId: `txn_${eventId}`,
+      amount: outcome.amount,
+      currency,
+      occurredAt: new Date().toISOString(),
+      ...(outcome.type === 'payment.failed' ? { failureReason: outcome.failureReason } : {}),
+    });
+    return { body, signature: signWebhookBody(body, options.secret) };
+  }
+
+  /** Delivers a payment's webhook to the configured URL, as the provider would after the customer pays. */
+  async function deliver(orderId: string, currency: string, outcome: SandboxPaymentOutcome): Promise<Response> {
+    if (!options.webhookUrl) throw new Error('sandbox payment provider has no webhookUrl');
+    const { body, signature } = paymentWebhook(orderId, currency, outcome);
+    return (options.fetch ?? fetch)(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signature }, body });
+  }
+
+  return { gateway, intentIdFor, paymentWebhook, deliver };
+}

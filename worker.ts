@@ -1,0 +1,63 @@
+import { pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { loadConfig, type Config } from './config/env.js';
+import { createDatabase } from './db/client.js';
+import { createSandboxPaymentProvider } from './sandbox/payment-provider.js';
+import { temporalConnectionOptions } from './temporal/connection.js';
+import { WORKFLOWS_PATH, workflowBundlerOptions } from './temporal/workflow-bundle.js';
+
+/** Where the worker connects and, optionally, a prebuilt workflow bundle (tests build it once). */
+export interface WorkerSettings {
+  config: Config;
+  temporalAddress: string;
+  databaseUrl: string;
+  taskQueue?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** A started worker: `done` settles when it stops; `stop()` drains it and closes its connections. */
+export interface RunningWorker {
+  worker: Worker;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Connects to Temporal and Postgres and starts polling the order task queue. */
+export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
+  const { config } = settings;
+  const database = createDatabase(settings.databaseUrl);
+  const connection = await NativeConnection.connect(temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }));
+  const payments = createSandboxPaymentProvider({ secret: config.paymentWebhookSecret });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: settings.taskQueue ?? config.temporal.taskQueue,
+    activities: createActivities({ db: database.db, payments: payments.gateway }),
+    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
+  });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await database.close();
+  });
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfig();
+  if (!config.temporal.address || !config.databaseUrl) {
+    console.error('worker.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.');
+    process.exit(1);
+  }
+  const running = await startWorker({ config, temporalAddress: config.temporal.address, databaseUrl: config.databaseUrl });
+  console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  // SIGINT/SIGTERM are handled by the SDK's runtime: the worker drains, then `done` settles.
+  await running.done;
+}
