@@ -26,6 +26,8 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  // The API speaks JSON only: anything else is a 415, not a confusing validation error.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { signWebhookBody } from '../../ports/webhook-signature.js';
+import type { OrderResource } from '../../api/orders/order-resource.js';
+
+type App = Pick<FastifyInstance, 'inject'>;
+
+/** Bearer headers for the dev keys. */
+export const asService = { authorization: 'Bearer dev-service-key' };
+/** Bearer headers for the support dev key. */
+export const asSupport = { authorization: 'Bearer dev-support-key' };
+
+/** POST /v1/orders as the service role. */
+export function postOrder(app: App, body: unknown, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: '/v1/orders', headers: { ...asService, ...headers }, payload: body as object });
+}
+
+/** GET /v1/orders/:id as support, parsed. */
+export async function getOrder(app: App, id: string): Promise<OrderResource> {
+  const response = await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: asSupport });
+  if (response.statusCode !== 200) throw new Error(`GET order ${id}: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+/** Polls the read model until the order reaches `status`, or fails with the last status seen. */
+export async function waitForStatus(app: App, id: string, status: string, timeoutMs = 20_000): Promise<OrderResource> {
+  const deadline = Date.now() + timeoutMs;
+  let order = await getOrder(app, id);
+  while (order.status !== status) {
+    if (Date.now() > deadline) throw new Error(`order ${id} stayed ${order.status}, expected ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    order = await getOrder(app, id);
+  }
+  return order;
+}
+
+/** Sends a signed payment-provider webhook for an order. */
+export function sendPaymentWebhook(
+  app: App,
+  order: Pick<OrderResource, 'id' | 'payment' | 'pricing'>,
+  overrides: Record<string, unknown> = {},
+  secret = 'dev-webhook-secret',
+) {
+  const body = JSON.stringify({
+    id: `evt_${randomUUID()}`,
+    type: 'payment.succeeded',
+    orderId: order.id,
+    paymentIntentId: order.payment.intentId,
+    transactionId: `txn_${randomUUID()}`,
+    amount: order.pricing.total,
+    currency: order.pricing.currency,
+    occurredAt: new Date().toISOString(),
+    ...overrides,
+  });
+  return app.inject({ method: 'POST', url: '/v1/webhooks/payments', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) }, payload: body });
+}

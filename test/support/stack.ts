@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { loadConfig } from '../../config/env.js';
+import { createDatabase } from '../../db/client.js';
+import { startWorker, type RunningWorker } from '../../worker.js';
+
+let runtimeInstalled = false;
+
+/** Everything a test needs against the real services: API (inject), DB, Temporal client and a worker. */
+export async function startTestStack(env: Record<string, string> = {}) {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const temporalAddress = inject('temporalAddress');
+  const databaseUrl = inject('databaseUrl');
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const database = createDatabase(databaseUrl);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApp({ config, db: database.db, temporal: client });
+  let worker: RunningWorker | undefined;
+
+  const stack = {
+    config,
+    db: database.db,
+    sql: database.sql,
+    client,
+    app,
+    taskQueue,
+    /** Starts a worker on this stack's task queue (one at a time). */
+    async startWorker() {
+      worker = await startWorker({ config, temporalAddress, databaseUrl, workflowBundle: { codePath: inject('workflowBundlePath') } });
+      return worker;
+    },
+    /** Stops the running worker, as a crash or deploy would. */
+    async stopWorker() {
+      await worker?.stop();
+      worker = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await app.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+  return stack;
+}
+
+/** The handle tests get from startTestStack. */
+export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
