@@ -1,0 +1,81 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory.js';
+import { createDatabase } from '../../db/client.js';
+import { orders, reservations, stockLots } from '../../db/schema.js';
+import { createProduct, uniqueTag } from '../support/fixtures.js';
+import { inject } from 'vitest';
+
+const database = createDatabase(inject('databaseUrl'), { max: 20 });
+const { db } = database;
+const inventory = createInventoryActivities({ db, payments: { createIntent: () => Promise.reject(new Error('unused')) } });
+
+/** Orders need a row before they can hold reservations. */
+async function newOrder(): Promise<string> {
+  const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
+  const [customer] = await db.execute<{ id: string }>(sql`select id from customers limit 1`);
+  await db.insert(orders).values({ id, status: 'reserving', type: 'regular', channel: 'web', customerId: customer!.id, request: {} as never, pricing: {} as never, total: 0, currency: 'EUR', requestHash: 'x' });
+  return id;
+}
+
+const line = (sku: string, quantity: number, lineNo = 1) => ({ lineNo, sku, quantity, madeToOrder: false });
+
+beforeAll(async () => {
+  await db.execute(sql`select 1`);
+});
+afterAll(() => database.close());
+
+describe('reserveStock', () => {
+  it('takes the oldest lot first and only from warehouses that serve the category', async () => {
+    const sku = await createProduct(db, {
+      category: 'furniture',
+      lots: [
+        { onHand: 5, warehouseId: 'WH-BER', daysAgo: 90 }, // Berlin does not serve furniture
+        { onHand: 2, warehouseId: 'WH-MUC', daysAgo: 10 },
+        { onHand: 3, warehouseId: 'WH-MUC', daysAgo: 40 },
+      ],
+    });
+    const orderId = await newOrder();
+    const result = await inventory.reserveStock({ orderId, lines: [line(sku, 4)] });
+    expect(result.ok).toBe(true);
+    const lots = await db.select().from(stockLots).where(eq(stockLots.sku, sku));
+    const byCode = Object.fromEntries(lots.map((l) => [l.lotCode.slice(-2), l.reserved]));
+    expect(byCode).toEqual({ L1: 0, L2: 1, L3: 3 });
+  });
+
+  it('reserves all lines or none, and a repeat returns the first reservation', async () => {
+    const plenty = await createProduct(db, { lots: [{ onHand: 10 }] });
+    const scarce = await createProduct(db, { lots: [{ onHand: 1 }] });
+    const orderId = await newOrder();
+    const refused = await inventory.reserveStock({ orderId, lines: [line(plenty, 2, 1), line(scarce, 3, 2)] });
+    expect(refused).toEqual({ ok: false, shortages: [{ lineNo: 2, sku: scarce, requested: 3, available: 1 }] });
+    expect(await db.select().from(reservations).where(eq(reservations.orderId, orderId))).toHaveLength(0);
+
+    const other = await newOrder();
+    const first = await inventory.reserveStock({ orderId: other, lines: [line(plenty, 2)] });
+    const second = await inventory.reserveStock({ orderId: other, lines: [line(plenty, 2)] });
+    expect(second).toEqual(first);
+    expect((await db.select().from(stockLots).where(eq(stockLots.sku, plenty)))[0]!.reserved).toBe(2);
+
+    expect(await inventory.releaseStock({ orderId: other })).toEqual({ releasedUnits: 2 });
+    expect(await inventory.releaseStock({ orderId: other })).toEqual({ releasedUnits: 0 });
+    expect((await db.select().from(stockLots).where(eq(stockLots.sku, plenty)))[0]!.reserved).toBe(0);
+  });
+
+  it('never oversells the last units to concurrent orders', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const sku = await createProduct(db, { lots: [{ onHand: 3 }, { onHand: 2 }] });
+      const other = await createProduct(db, { lots: [{ onHand: 100 }] });
+      const orderIds = await Promise.all(Array.from({ length: 16 }, () => newOrder()));
+      // Half the orders also take another SKU, in the other line order, to provoke lock-order deadlocks.
+      const results = await Promise.all(
+        orderIds.map((orderId, i) => inventory.reserveStock({ orderId, lines: i % 2 ? [line(other, 1, 1), line(sku, 1, 2)] : [line(sku, 1, 1), line(other, 1, 2)] })),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(5);
+      const lots = await db.select().from(stockLots).where(eq(stockLots.sku, sku));
+      expect(lots.every((l) => l.reserved === l.onHand)).toBe(true);
+      const held = await db.select().from(reservations).where(eq(reservations.sku, sku));
+      expect(held.reduce((sum, r) => sum + r.quantity, 0)).toBe(5);
+    }
+  });
+});
