@@ -3,6 +3,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities/index.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
+import { createSandboxCarrier } from './sandbox/carrier.js';
+import { createSandboxNotifier } from './sandbox/notifier.js';
 import { createSandboxPaymentProvider } from './sandbox/payment-provider.js';
 import { temporalConnectionOptions } from './temporal/connection.js';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from './temporal/workflow-bundle.js';
@@ -33,7 +35,12 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     connection,
     namespace: config.temporal.namespace,
     taskQueue: settings.taskQueue ?? config.temporal.taskQueue,
-    activities: createActivities({ db: database.db, payments: payments.gateway }),
+    activities: createActivities({
+      db: database.db,
+      payments: payments.gateway,
+      carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret }).gateway,
+      notifier: createSandboxNotifier(database.db),
+    }),
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
   });
   const done = worker.run().finally(async () => {

@@ -1,8 +1,12 @@
 import type { Database } from '../db/client.js';
+import type { CarrierGateway } from '../ports/carrier-gateway.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
 
 /** What activities need from the outside world; tests pass real or sandbox parts. */
 export interface ActivityDeps {
   db: Database;
   payments: PaymentGateway;
+  carriers: CarrierGateway;
+  notifier: Notifier;
 }

@@ -7,7 +7,7 @@ import type { Allocation, OrderLineRef, Shortage } from './types.js';
 export type ReservationResult = { ok: true; allocations: Allocation[] } | { ok: false; shortages: Shortage[] };
 
 /** Stock reservation and release, FIFO by lot, restricted to warehouses that serve the category. */
-export function createInventoryActivities({ db }: ActivityDeps) {
+export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Reserves every stocked line of an order or none; a second call returns the first call's reservations. */
     async reserveStock(input: { orderId: string; lines: OrderLineRef[] }): Promise<ReservationResult> {

@@ -24,7 +24,7 @@ export interface VerificationProblem {
 }
 
 /** Order verification and the order read model (status, timeline). */
-export function createOrderActivities({ db }: ActivityDeps) {
+export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Re-checks an order against the catalog as it is now: every product exists and is sellable. */
     async verifyOrder(input: { orderId: string; skus: string[] }): Promise<{ ok: true } | { ok: false; problems: VerificationProblem[] }> {

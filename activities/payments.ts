@@ -22,7 +22,7 @@ const KIND = {
 } as const;
 
 /** Payment intents and the payment ledger. */
-export function createPaymentActivities({ db, payments: gateway }: ActivityDeps) {
+export function createPaymentActivities({ db, payments: gateway }: Pick<ActivityDeps, 'db' | 'payments'>) {
   return {
     /** Opens the order's payment intent with the provider and remembers its id on the order. */
     async createPaymentIntent(input: { orderId: string; amount: number; currency: string; method: string }): Promise<{ intentId: string }> {

@@ -7,9 +7,13 @@ import type { Config } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createAuth } from './auth.js';
+import { catalogRoutes } from './catalog/routes.js';
+import { invoiceRoutes } from './invoices/routes.js';
+import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { registerProblemHandlers } from './problems.js';
 import { systemRoutes } from './system/routes.js';
+import { carrierWebhookRoutes } from './webhooks/carrier-webhooks.js';
 import { paymentWebhookRoutes } from './webhooks/payment-webhooks.js';
 
 /** What the HTTP API is built from. */
@@ -43,6 +47,10 @@ export async function buildApp(deps: AppDeps) {
   const pricingRules = defaultPricingRules(deps.config.currency);
   await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
+  await app.register(orderListRoutes, { db: deps.db, auth });
+  await app.register(catalogRoutes, { db: deps.db, auth });
+  await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret });
+  await app.register(carrierWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.carrierWebhookSecret });
   return app;
 }

@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   API_KEYS: optional.pipe(ApiKeysSchema.optional()),
   PAYMENT_WEBHOOK_SECRET: optional,
+  CARRIER_WEBHOOK_SECRET: optional,
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
   POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
   POLICY_CONFIRMATION_TIMEOUT: DurationSchema.prefault('1d'),
@@ -87,6 +88,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     apiKeys: env.API_KEYS ?? (production ? [] : [...DEV_API_KEYS]),
     usingDevKeys: !env.API_KEYS && !production,
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
+    carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
     policy: {
       paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,
       confirmationTimeoutMs: env.POLICY_CONFIRMATION_TIMEOUT,
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (config.env === 'production' && config.apiKeys.length === 0) problems.push('  API_KEYS: required in production (role:key,role:key)');
   if (config.env === 'production' && !config.paymentWebhookSecret) problems.push('  PAYMENT_WEBHOOK_SECRET: required in production');
+  if (config.env === 'production' && !config.carrierWebhookSecret) problems.push('  CARRIER_WEBHOOK_SECRET: required in production');
   if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH) problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return config;

@@ -87,6 +87,8 @@ export const orders = pgTable('orders', {
   paymentIntentId: text('payment_intent_id'),
   pointsRedeemed: integer('points_redeemed').notNull().default(0),
   pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
+  pointsCreditedAt: timestamp('points_credited_at', { withTimezone: true }),
+  review: jsonb('review').$type<{ required: boolean; reasons: string[] }>(),
   holdReason: text('hold_reason'),
   flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
@@ -158,3 +160,69 @@ export const webhookEvents = pgTable('webhook_events', {
   deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   outcome: text('outcome'),
 }, (t) => [primaryKey({ columns: [t.source, t.eventId] })]);
+
+/** Parcels booked with a carrier, one per order for now. */
+export const shipments = pgTable('shipments', {
+  id: serial('id').primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id).unique(),
+  carrierId: text('carrier_id').notNull().references(() => carriers.id),
+  service: text('service', { enum: ['standard', 'express'] }).notNull(),
+  trackingNumber: text('tracking_number').notNull().unique(),
+  status: text('status', { enum: ['booked', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'cancelled'] }).notNull().default('booked'),
+  cost: integer('cost').notNull(),
+  weightGrams: integer('weight_grams').notNull(),
+  volumeCm3: integer('volume_cm3').notNull(),
+  eta: timestamp('eta', { withTimezone: true }).notNull(),
+  bookedAt: timestamp('booked_at', { withTimezone: true }).notNull().defaultNow(),
+  pickedUpAt: timestamp('picked_up_at', { withTimezone: true }),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+});
+
+/** The next invoice number per series; the row lock makes numbering gap-free. */
+export const invoiceSequences = pgTable('invoice_sequences', {
+  series: text('series').primaryKey(),
+  next: integer('next').notNull().default(1),
+});
+
+/** Issued invoices: immutable once written (a trigger refuses changes to their content). */
+export const invoices = pgTable('invoices', {
+  number: text('number').primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id),
+  kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull().default('invoice'),
+  customerId: text('customer_id').notNull().references(() => customers.id),
+  billTo: jsonb('bill_to').$type<Record<string, unknown>>().notNull(),
+  lines: jsonb('lines').$type<Array<Record<string, unknown>>>().notNull(),
+  subtotal: integer('subtotal').notNull(),
+  discountTotal: integer('discount_total').notNull(),
+  shipping: integer('shipping').notNull(),
+  tax: integer('tax').notNull(),
+  total: integer('total').notNull(),
+  currency: text('currency').notNull(),
+  issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+  contentHash: text('content_hash').notNull(),
+  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+}, (t) => [uniqueIndex('invoices_one_per_order_kind').on(t.orderId, t.kind)]);
+
+/** Messages sent to customers through the notification port (the sandbox keeps them here). */
+export const notifications = pgTable('notifications', {
+  id: serial('id').primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id),
+  template: text('template').notNull(),
+  channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
+  recipient: text('recipient').notNull(),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Satisfaction surveys: sent after delivery, answered at most once. */
+export const surveys = pgTable('surveys', {
+  orderId: text('order_id').primaryKey().references(() => orders.id),
+  channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
+  sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  respondedAt: timestamp('responded_at', { withTimezone: true }),
+  productRating: integer('product_rating'),
+  deliveryRating: integer('delivery_rating'),
+  serviceRating: integer('service_rating'),
+  comment: text('comment'),
+}, (t) => [check('surveys_ratings_in_range', sql`coalesce(${t.productRating}, 1) between 1 and 5 and coalesce(${t.deliveryRating}, 1) between 1 and 5 and coalesce(${t.serviceRating}, 1) between 1 and 5`)]);

@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -42,6 +43,29 @@ export interface PaymentEvent {
   failureReason?: string | undefined;
 }
 
+/** A carrier's tracking webhook, forwarded by the API. */
+export interface ShipmentEvent {
+  eventId: string;
+  trackingNumber: string;
+  type: 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
+  occurredAt: string;
+  location?: string | undefined;
+  detail?: string | undefined;
+}
+
+/** A customer's answer to the satisfaction survey. */
+export interface Feedback {
+  ratings: { product: number; delivery: number; service: number };
+  comment?: string | undefined;
+  submittedAt: string;
+}
+
+/** Who confirms an order by hand, and why. */
+export interface ConfirmRequest {
+  actor: string;
+  note?: string | undefined;
+}
+
 /** The workflow's own view of an order, as `getOrderState` returns it. */
 export interface OrderState {
   orderId: string;
@@ -58,6 +82,12 @@ export interface OrderState {
 
 /** Payment provider facts: succeeded, failed, refunded, chargeback. Deduplicated by event id. */
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+/** Carrier facts: picked up, in transit, delivered, exception. Deduplicated by event id. */
+export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent');
+/** Survey answers after delivery; the first one counts. */
+export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
+/** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
+export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
 /** The live state of the order. */
 export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 

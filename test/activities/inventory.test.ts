@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 
 const database = createDatabase(inject('databaseUrl'), { max: 20 });
 const { db } = database;
-const inventory = createInventoryActivities({ db, payments: { createIntent: () => Promise.reject(new Error('unused')) } });
+const inventory = createInventoryActivities({ db });
 
 /** Orders need a row before they can hold reservations. */
 async function newOrder(): Promise<string> {

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without API keys or a webhook secret, and never uses dev keys there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production[\s\S]*PAYMENT_WEBHOOK_SECRET/);
-    const config = loadConfig({ NODE_ENV: 'production', API_KEYS: 'service:0123456789abcdef0123,admin:fedcba9876543210fedc', PAYMENT_WEBHOOK_SECRET: 's3cret' });
+    const config = loadConfig({ NODE_ENV: 'production', API_KEYS: 'service:0123456789abcdef0123,admin:fedcba9876543210fedc', PAYMENT_WEBHOOK_SECRET: 's3cret', CARRIER_WEBHOOK_SECRET: 's3cret2' });
     expect(config.apiKeys).toEqual([
       { role: 'service', key: '0123456789abcdef0123' },
       { role: 'admin', key: 'fedcba9876543210fedc' },
