@@ -1,7 +1,63 @@
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-
+import { z } from 'zod';
+import { invoiceContentHash } from '../../activities/invoice-content-hash.js';
 import type { Database } from '../../db/client.js';
+import { invoices } from '../../db/schema.js';
 import type { Auth } from '../auth.js';
+import { Problem, ProblemSchema } from '../problems.js';
 
-/** Invoices: read an issued invoice from the archive (TODO: helper fills in). */
-export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> = async () => {};
+const Money = z.number().int().describe('minor units');
+
+/** An archived invoice, with a fresh check of its content hash. */
+export const InvoiceSchema = z.object({
+  number: z.string(),
+  orderId: z.string(),
+  kind: z.enum(['invoice', 'credit_note']),
+  customerId: z.string(),
+  billTo: z.record(z.string(), z.unknown()).describe('name, email and address'),
+  lines: z.array(z.record(z.string(), z.unknown())).describe('sku, description, quantity, unitPrice and lineTotal'),
+  subtotal: Money,
+  discountTotal: Money,
+  shipping: Money,
+  tax: Money,
+  total: Money,
+  currency: z.string(),
+  issuedAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  contentHash: z.string(),
+  integrity: z.enum(['verified', 'mismatch']).describe('whether the stored content still hashes to contentHash'),
+});
+
+/** Invoices: read an issued invoice from the archive, with its integrity checked. */
+export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> = async (app, { db, auth }) => {
+  app.get('/v1/invoices/:number', {
+    onRequest: auth.require('service', 'support'),
+    schema: {
+      tags: ['invoices'],
+      summary: 'Read an archived invoice',
+      params: z.object({ number: z.string().regex(/^INV-\d{4}-\d{6}$/, 'must be an invoice number such as INV-2026-000001') }),
+      response: { 200: InvoiceSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },
+    },
+  }, async (request) => {
+    const [row] = await db.select().from(invoices).where(eq(invoices.number, request.params.number));
+    if (!row) throw new Problem(404, 'invoice-not-found', 'Invoice not found', `There is no invoice ${request.params.number}.`);
+    const content = {
+      number: row.number,
+      orderId: row.orderId,
+      kind: row.kind,
+      customerId: row.customerId,
+      billTo: row.billTo,
+      lines: row.lines,
+      subtotal: row.subtotal,
+      discountTotal: row.discountTotal,
+      shipping: row.shipping,
+      tax: row.tax,
+      total: row.total,
+      currency: row.currency,
+      issuedAt: row.issuedAt.toISOString(),
+    };
+    const integrity: 'verified' | 'mismatch' = invoiceContentHash(content) === row.contentHash ? 'verified' : 'mismatch';
+    return { ...content, deliveredAt: row.deliveredAt?.toISOString() ?? null, contentHash: row.contentHash, integrity };
+  });
+};
