@@ -95,8 +95,9 @@ export const orders = pgTable('orders', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
   uniqueIndex('orders_channel_external_id').on(t.channel, t.externalId),
-  index('orders_status_created').on(t.status, t.createdAt),
-  index('orders_customer').on(t.customerId, t.createdAt),
+  // Listings page by id (ULIDs sort by creation time), filtered by status or customer.
+  index('orders_status_id').on(t.status, t.id),
+  index('orders_customer_id').on(t.customerId, t.id),
 ]);
 
 /** Order lines with the catalog price at placement. */

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const Units = z.number().int();
+
+/** One sellable product in `GET /v1/products`. */
+export const CatalogItemSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  category: z.string(),
+  price: z.number().int().describe('minor units'),
+  currency: z.string(),
+  madeToOrder: z.boolean(),
+  available: Units.describe('on hand minus reserved, in warehouses that serve the category'),
+});
+
+/** `GET /v1/products`: the active catalog. */
+export const CatalogSchema = z.object({ items: z.array(CatalogItemSchema) });
+
+/** A catalog entry as clients see it. */
+export type CatalogItem = z.infer<typeof CatalogItemSchema>;
+
+const StockSchema = z.object({ onHand: Units, reserved: Units, available: Units });
+
+/** One stock lot of a SKU in a warehouse. */
+export const LotStockSchema = StockSchema.extend({ lotCode: z.string(), receivedAt: z.string() });
+
+/** A SKU's stock in one warehouse, lots oldest first. */
+export const WarehouseStockSchema = StockSchema.extend({
+  warehouseId: z.string(),
+  name: z.string(),
+  servesCategory: z.boolean().describe("false: the warehouse may not ship this category, so its stock is not sellable (available 0)"),
+  lots: z.array(LotStockSchema),
+});
+
+/** `GET /v1/inventory/:sku`: real-time stock of one SKU. */
+export const InventorySchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  category: z.string(),
+  totals: StockSchema.describe('onHand and reserved over every warehouse; available only over warehouses that serve the category'),
+  warehouses: z.array(WarehouseStockSchema),
+});
+
+/** A SKU's stock as clients see it. */
+export type Inventory = z.infer<typeof InventorySchema>;

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { CHANNELS, ORDER_TYPES } from '../../domain/order-schema.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../domain/order-status.js';
+import { decodeOrderCursor } from './list-cursor.js';
+
+const KNOWN_STATUSES: ReadonlySet<string> = new Set(ORDER_STATUSES);
+const LIMIT_MESSAGE = 'must be a whole number from 1 to 100';
+
+const StatusList = z
+  .string()
+  .describe(`One or more statuses, comma-separated: ${ORDER_STATUSES.join(', ')}`)
+  .transform((raw, ctx) => {
+    const statuses = [...new Set(raw.split(',').map((part) => part.trim()))];
+    const unknown = statuses.filter((status) => !KNOWN_STATUSES.has(status));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `has unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${ORDER_STATUSES.join(', ')}` });
+      return z.NEVER;
+    }
+    return statuses as OrderStatus[];
+  });
+
+const Cursor = z
+  .string()
+  .max(200)
+  .describe('`nextCursor` of the previous page')
+  .transform((cursor, ctx) => {
+    const afterId = decodeOrderCursor(cursor);
+    if (!afterId) {
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page of this listing' });
+      return z.NEVER;
+    }
+    return afterId;
+  });
+
+const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset, such as 2026-01-31T23:00:00+01:00' });
+
+/** The query of `GET /v1/orders`: filters combine with AND; the cursor continues a previous page. */
+export const ListOrdersQuerySchema = z
+  .strictObject({
+    status: StatusList.optional(),
+    type: z.enum(ORDER_TYPES).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    customerId: z.string().trim().min(1, 'must not be empty').max(64).optional(),
+    createdFrom: Instant.describe('Created at or after this instant').optional(),
+    createdTo: Instant.describe('Created before this instant (exclusive)').optional(),
+    limit: z.coerce.number({ error: LIMIT_MESSAGE }).int(LIMIT_MESSAGE).min(1, LIMIT_MESSAGE).max(100, LIMIT_MESSAGE).default(20),
+    cursor: Cursor.optional(),
+  })
+  .superRefine((query, ctx) => {
+    if (query.createdFrom && query.createdTo && Date.parse(query.createdTo) <= Date.parse(query.createdFrom)) {
+      ctx.addIssue({ code: 'custom', path: ['createdTo'], message: 'must be later than createdFrom' });
+    }
+  });
+
+/** A validated order listing query, with statuses split and the cursor decoded to the last id seen. */
+export type ListOrdersQuery = z.output<typeof ListOrdersQuerySchema>;
+
+/** One order in a listing: what a support screen shows in a row. */
+export const OrderSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  type: z.enum(ORDER_TYPES),
+  channel: z.string(),
+  externalId: z.string().nullable(),
+  customerId: z.string(),
+  total: z.number().int().describe('minor units'),
+  currency: z.string(),
+  flags: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** One page of `GET /v1/orders`, newest first. */
+export const OrderPageSchema = z.object({
+  items: z.array(OrderSummarySchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+});
+
+/** A page of orders as clients see it. */
+export type OrderPage = z.infer<typeof OrderPageSchema>;

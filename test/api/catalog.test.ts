@@ -1,0 +1,141 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { products } from '../../db/schema.js';
+import { createProduct, orderRequest } from '../support/fixtures.js';
+import { asService, asSupport, postOrder, waitForStatus } from '../support/http.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+type CatalogItem = { sku: string; category: string; available: number };
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await stack.startWorker();
+});
+afterAll(() => stack.close());
+
+/** A tea with two lots in Berlin (which ships tea), the newer one inserted first, and one lot in Munich (which does not). */
+const teaInBerlinAndMunich = () =>
+  createProduct(stack.db, {
+    priceMinor: 1_500,
+    lots: [
+      { onHand: 5, warehouseId: 'WH-BER', daysAgo: 3 },
+      { onHand: 10, warehouseId: 'WH-BER', daysAgo: 40 },
+      { onHand: 7, warehouseId: 'WH-MUC', daysAgo: 50 },
+    ],
+  });
+
+async function catalog(query: Record<string, string> = {}): Promise<CatalogItem[]> {
+  const response = await stack.app.inject({ method: 'GET', url: '/v1/products', query, headers: asService });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json().items;
+}
+
+function inventory(sku: string, headers: Record<string, string> = asSupport) {
+  return stack.app.inject({ method: 'GET', url: `/v1/inventory/${sku}`, headers });
+}
+
+describe('GET /v1/products', () => {
+  it('lists active products with the stock that can be sold now', async () => {
+    const tea = await teaInBerlinAndMunich();
+    const soldOut = await createProduct(stack.db, { category: 'coffee', lots: [] });
+    const table = await createProduct(stack.db, { category: 'furniture', priceMinor: 48_900, madeToOrder: true, lots: [{ onHand: 4, warehouseId: 'WH-MUC' }, { onHand: 6, warehouseId: 'WH-BER' }] });
+    const retired = await createProduct(stack.db, { lots: [{ onHand: 9 }] });
+    await stack.db.update(products).set({ active: false }).where(eq(products.sku, retired));
+
+    const items = await catalog();
+    const bySku = new Map(items.map((item) => [item.sku, item]));
+    expect(bySku.get(tea)).toEqual({ sku: tea, name: `Test product ${tea}`, category: 'tea', price: 1_500, currency: 'EUR', madeToOrder: false, available: 15 });
+    expect(bySku.get(soldOut)).toMatchObject({ category: 'coffee', available: 0 });
+    expect(bySku.get(table)).toMatchObject({ category: 'furniture', price: 48_900, madeToOrder: true, available: 4 });
+    expect(bySku.has(retired)).toBe(false);
+    expect(bySku.get('TEA-001')).toMatchObject({ name: 'Sencha green tea 100 g', price: 890 });
+    expect(items.map((item) => item.sku)).toEqual([...items.map((item) => item.sku)].sort());
+
+    const furniture = await catalog({ category: 'furniture' });
+    expect(furniture.every((item) => item.category === 'furniture')).toBe(true);
+    expect(furniture.map((item) => item.sku)).toContain(table);
+    expect(furniture.map((item) => item.sku)).not.toContain(tea);
+    expect(await catalog({ category: 'no-such-category' })).toEqual([]);
+  });
+
+  it('refuses unknown query fields and needs an API key', async () => {
+    const bad = await stack.app.inject({ method: 'GET', url: '/v1/products?colour=red', headers: asService });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([{ path: 'colour', message: 'is not a known field' }]);
+    const anonymous = await stack.app.inject({ method: 'GET', url: '/v1/products' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('GET /v1/inventory/:sku', () => {
+  it('shows stock per warehouse and lot, oldest lot first, and sells only from warehouses that serve the category', async () => {
+    const sku = await teaInBerlinAndMunich();
+    const response = await inventory(sku);
+    expect(response.statusCode).toBe(200);
+    const stock = response.json();
+    expect(stock).toMatchObject({ sku, name: `Test product ${sku}`, category: 'tea', totals: { onHand: 22, reserved: 0, available: 15 } });
+    expect(stock.warehouses).toEqual([
+      {
+        warehouseId: 'WH-BER',
+        name: 'Berlin central',
+        servesCategory: true,
+        onHand: 15,
+        reserved: 0,
+        available: 15,
+        lots: [
+          { lotCode: `${sku}-L2`, receivedAt: expect.any(String), onHand: 10, reserved: 0, available: 10 },
+          { lotCode: `${sku}-L1`, receivedAt: expect.any(String), onHand: 5, reserved: 0, available: 5 },
+        ],
+      },
+      {
+        warehouseId: 'WH-MUC',
+        name: 'Munich workshop',
+        servesCategory: false,
+        onHand: 7,
+        reserved: 0,
+        available: 0,
+        lots: [{ lotCode: `${sku}-L3`, receivedAt: expect.any(String), onHand: 7, reserved: 0, available: 0 }],
+      },
+    ]);
+    const [older, newer] = stock.warehouses[0].lots;
+    expect(Date.parse(older.receivedAt)).toBeLessThan(Date.parse(newer.receivedAt));
+  });
+
+  it('follows reservations in real time: an order takes the oldest lot first and never the Munich stock', async () => {
+    const sku = await teaInBerlinAndMunich();
+    const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 12 }]));
+    expect(placed.statusCode, placed.body).toBe(201);
+    await waitForStatus(stack.app, placed.json().id, 'awaiting_payment');
+
+    const stock = (await inventory(sku)).json();
+    expect(stock.totals).toEqual({ onHand: 22, reserved: 12, available: 3 });
+    const [berlin, munich] = stock.warehouses;
+    expect(berlin).toMatchObject({ onHand: 15, reserved: 12, available: 3 });
+    expect(berlin.lots.map((lot: { lotCode: string; reserved: number; available: number }) => [lot.lotCode, lot.reserved, lot.available])).toEqual([
+      [`${sku}-L2`, 10, 0],
+      [`${sku}-L1`, 2, 3],
+    ]);
+    expect(munich).toMatchObject({ servesCategory: false, reserved: 0, available: 0 });
+    expect((await catalog({ category: 'tea' })).find((item) => item.sku === sku)).toMatchObject({ available: 3 });
+  });
+
+  it('answers a product without stock with empty warehouses', async () => {
+    const sku = await createProduct(stack.db, { category: 'apparel', madeToOrder: true, lots: [] });
+    expect((await inventory(sku)).json()).toEqual({ sku, name: `Test product ${sku}`, category: 'apparel', totals: { onHand: 0, reserved: 0, available: 0 }, warehouses: [] });
+  });
+
+  it('answers 404 for an unknown SKU, 400 for a malformed one and 401 without a key', async () => {
+    const missing = await inventory('NOPE-404');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(missing.json()).toMatchObject({ type: '/problems/product-not-found', title: 'Product not found', status: 404 });
+
+    const malformed = await inventory('tea%20one');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors).toEqual([expect.objectContaining({ path: 'sku' })]);
+
+    expect((await inventory('TEA-001', {})).statusCode).toBe(401);
+  });
+});
