@@ -38,7 +38,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     activities: createActivities({
       db: database.db,
       payments: payments.gateway,
-      carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret }).gateway,
+      carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
       notifier: createSandboxNotifier(database.db),
     }),
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),

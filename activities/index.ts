@@ -1,7 +1,11 @@
 import type { ActivityDeps } from './deps.js';
 import { createInventoryActivities } from './inventory.js';
+import { createInvoicingActivities } from './invoicing.js';
+import { createNotificationActivities } from './notifications.js';
 import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payments.js';
+import { createShippingActivities } from './shipping.js';
+import { createSurveyActivities } from './surveys.js';
 
 /** Every activity the worker registers, built from its dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -9,6 +13,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createInventoryActivities(deps),
     ...createPaymentActivities(deps),
+    ...createShippingActivities(deps),
+    ...createInvoicingActivities(deps),
+    ...createNotificationActivities(deps),
+    ...createSurveyActivities(deps),
   };
 }
 

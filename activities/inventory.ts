@@ -64,6 +64,26 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
         return { releasedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
       });
     },
+
+    /** Turns an order's reservations into shipped stock: on hand and reserved both go down; once only. */
+    async commitStock(input: { orderId: string }): Promise<{ committedUnits: number }> {
+      return db.transaction(async (tx) => {
+        const held = await tx
+          .select()
+          .from(reservations)
+          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'reserved')))
+          .orderBy(asc(reservations.lotId))
+          .for('update');
+        for (const reservation of held) {
+          await tx
+            .update(stockLots)
+            .set({ onHand: sql`${stockLots.onHand} - ${reservation.quantity}`, reserved: sql`${stockLots.reserved} - ${reservation.quantity}` })
+            .where(eq(stockLots.id, reservation.lotId));
+        }
+        if (held.length > 0) await tx.update(reservations).set({ status: 'committed' }).where(inArray(reservations.id, held.map((r) => r.id)));
+        return { committedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
+      });
+    },
   };
 }
 

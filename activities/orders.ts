@@ -78,5 +78,19 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
         return { returnedPoints: order.points };
       });
     },
+
+    /** Credits the loyalty points an order earned, once, when it completes. */
+    async creditEarnedPoints(input: { orderId: string }): Promise<{ creditedPoints: number }> {
+      return db.transaction(async (tx) => {
+        const [order] = await tx
+          .update(orders)
+          .set({ pointsCreditedAt: sql`now()` })
+          .where(and(eq(orders.id, input.orderId), isNull(orders.pointsCreditedAt)))
+          .returning({ customerId: orders.customerId, pricing: orders.pricing });
+        if (!order || order.pricing.pointsEarned <= 0) return { creditedPoints: 0 };
+        await tx.update(customers).set({ points: sql`${customers.points} + ${order.pricing.pointsEarned}` }).where(eq(customers.id, order.customerId));
+        return { creditedPoints: order.pricing.pointsEarned };
+      });
+    },
   };
 }

@@ -49,5 +49,15 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
         .returning({ id: payments.id });
       return { recorded: inserted.length > 0 };
     },
+
+    /** Refunds money to the customer once per key and records it in the ledger. */
+    async refundPayment(input: { orderId: string; intentId: string; amount: number; currency: string; reason: string; idempotencyKey: string }): Promise<{ refundId: string }> {
+      const { refundId } = await gateway.refund(input);
+      await db
+        .insert(payments)
+        .values({ orderId: input.orderId, intentId: input.intentId, transactionId: refundId, kind: 'refund', amount: input.amount, currency: input.currency, failureReason: input.reason, occurredAt: new Date() })
+        .onConflictDoNothing();
+      return { refundId };
+    },
   };
 }

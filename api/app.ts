@@ -9,6 +9,7 @@ import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { invoiceRoutes } from './invoices/routes.js';
+import { orderActionRoutes } from './orders/action-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { registerProblemHandlers } from './problems.js';
@@ -48,6 +49,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
   await app.register(orderListRoutes, { db: deps.db, auth });
+  await app.register(orderActionRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(catalogRoutes, { db: deps.db, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret });

@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   API_KEYS: optional.pipe(ApiKeysSchema.optional()),
   PAYMENT_WEBHOOK_SECRET: optional,
   CARRIER_WEBHOOK_SECRET: optional,
+  SANDBOX_CARRIER_DAY: DurationSchema.prefault('1d'),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
   POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
   POLICY_CONFIRMATION_TIMEOUT: DurationSchema.prefault('1d'),
@@ -88,6 +89,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     apiKeys: env.API_KEYS ?? (production ? [] : [...DEV_API_KEYS]),
     usingDevKeys: !env.API_KEYS && !production,
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
+    sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
     carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
     policy: {
       paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,

@@ -25,9 +25,12 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'returned', 'failed']);
 
 /** What a caller may do with an order next, by API action name. */
-export type OrderAction = 'pay';
+export type OrderAction = 'pay' | 'confirm' | 'feedback';
 
 /** The actions an order accepts in a stage; the list grows as the workflow learns new messages. */
 export function allowedActions(status: OrderStatus): OrderAction[] {
-  return status === 'awaiting_payment' ? ['pay'] : [];
+  if (status === 'awaiting_payment') return ['pay'];
+  if (status === 'awaiting_confirmation') return ['confirm'];
+  if (status === 'delivered') return ['feedback'];
+  return [];
 }

@@ -8,14 +8,16 @@ const DAY_MS = 86_400_000;
 export type SandboxTrackingEvent = 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
 
 /** A stand-in carrier: books parcels with tracking numbers and ETAs and reports tracking through signed webhooks. */
-export function createSandboxCarrier(options: { secret: string; webhookUrl?: string; now?: () => Date; fetch?: typeof fetch }) {
+export function createSandboxCarrier(options: { secret: string; webhookUrl?: string; now?: () => Date; dayMs?: number; fetch?: typeof fetch }) {
   const now = options.now ?? (() => new Date());
+  // A shorter sandbox "day" lets demos and tests see ETAs pass without waiting for real days.
+  const dayMs = options.dayMs ?? DAY_MS;
   const trackingNumberFor = (carrierId: string, orderId: string) =>
     `${carrierId.slice(0, 3).toUpperCase()}${createHash('sha256').update(`${carrierId}:${orderId}`).digest('hex').slice(0, 14).toUpperCase()}`;
 
   const gateway: CarrierGateway = {
     async book(booking) {
-      return { trackingNumber: trackingNumberFor(booking.carrierId, booking.orderId), eta: new Date(now().getTime() + booking.transitDays * DAY_MS).toISOString() };
+      return { trackingNumber: trackingNumberFor(booking.carrierId, booking.orderId), eta: new Date(now().getTime() + booking.transitDays * dayMs).toISOString() };
     },
     async cancel() {
       return { cancelled: true };

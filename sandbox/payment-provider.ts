@@ -13,6 +13,9 @@ export function createSandboxPaymentProvider(options: { webhookUrl?: string; sec
     async createIntent({ orderId }) {
       return { intentId: intentIdFor(orderId) };
     },
+    async refund({ idempotencyKey }) {
+      return { refundId: `re_sbx_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 20)}` };
+    },
   };
 
   /** Builds the signed webhook a customer's payment produces. */

@@ -1,5 +1,7 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   defineQuery,
@@ -16,9 +18,10 @@ import { allowedActions, type OrderAction, type OrderStatus } from '../domain/or
 import type { Channel, OrderType } from '../domain/order-schema.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
+import type { Review } from '../domain/risk.js';
 import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
 
-/** What the API hands the workflow at placement: ids, priced lines and the policy in force. */
+/** What the API hands the workflow at placement: ids, priced lines, the risk review and the policy in force. */
 export interface OrderWorkflowInput {
   orderId: string;
   placedAt: string;
@@ -28,6 +31,8 @@ export interface OrderWorkflowInput {
   paymentMethod: string;
   lines: Array<{ lineNo: number; sku: string; quantity: number; unitPrice: number; madeToOrder: boolean }>;
   pricing: PriceBreakdown;
+  review: Review;
+  requestedDeliveryBy?: string | undefined;
   policy: OrderPolicy;
 }
 
@@ -73,7 +78,11 @@ export interface OrderState {
   type: OrderType;
   milestones: Array<{ name: string; at: string }>;
   allocations: Allocation[];
-  payment: { intentId: string | null; status: 'not_requested' | 'pending' | 'failed' | 'captured'; amountPaid: number; deadline: string | null };
+  payment: { intentId: string | null; status: 'not_requested' | 'pending' | 'failed' | 'captured' | 'refunded'; amountPaid: number; amountRefunded: number; deadline: string | null };
+  review: Review & { confirmedBy: string | null; deadline: string | null };
+  shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
+  invoice: { number: string; total: number } | null;
+  feedback: Feedback | null;
   flags: string[];
   waitingFor: string | null;
   outcome: { reason: string; detail?: unknown } | null;
@@ -84,7 +93,7 @@ export interface OrderState {
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
 /** Carrier facts: picked up, in transit, delivered, exception. Deduplicated by event id. */
 export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent');
-/** Survey answers after delivery; the first one counts. */
+/** Survey answers after delivery; the first one inside the survey window counts. */
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
@@ -93,25 +102,37 @@ export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 
 const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['NoCarrier', 'OrderNotFound'] },
 });
 
-/** One order from placement to its outcome: verify, reserve stock, wait for payment, confirm. */
+const DAY_MS = 86_400_000;
+/** How long past its late flag a parcel may stay silent before the order is failed as lost. */
+const PARCEL_LOST_AFTER_MS = 30 * DAY_MS;
+const SHIPMENT_RANK: Record<ShipmentEvent['type'], number> = { picked_up: 1, in_transit: 2, out_for_delivery: 3, delivered: 4, exception: 0 };
+
+/** One order from placement to its outcome: verify, reserve, pay, confirm, ship, invoice, deliver, survey, complete. */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
+  const { orderId, pricing, policy } = input;
   const state: OrderState = {
-    orderId: input.orderId,
+    orderId,
     status: 'received',
     type: input.type,
     milestones: [],
     allocations: [],
-    payment: { intentId: null, status: 'not_requested', amountPaid: 0, deadline: null },
+    payment: { intentId: null, status: 'not_requested', amountPaid: 0, amountRefunded: 0, deadline: null },
+    review: { ...input.review, confirmedBy: null, deadline: null },
+    shipment: null,
+    invoice: null,
+    feedback: null,
     flags: [],
     waitingFor: null,
     outcome: null,
     allowedActions: [],
   };
   const paymentInbox: PaymentEvent[] = [];
+  const shipmentInbox: ShipmentEvent[] = [];
   const seenEventIds = new Set<string>();
+  let feedbackInbox: Feedback | null = null;
   let step = 0;
 
   setHandler(getOrderStateQuery, () => ({ ...state, allowedActions: allowedActions(state.status) }));
@@ -120,9 +141,33 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     seenEventIds.add(event.eventId);
     paymentInbox.push(event);
   });
+  setHandler(shipmentEventSignal, (event) => {
+    if (seenEventIds.has(event.eventId)) return;
+    seenEventIds.add(event.eventId);
+    shipmentInbox.push(event);
+  });
+  setHandler(feedbackSubmittedSignal, (feedback) => {
+    feedbackInbox ??= feedback;
+  });
+  // Update, not signal: support waits for a yes, or a refusal with the reason.
+  setHandler(
+    confirmOrderUpdate,
+    (request) => {
+      state.review.confirmedBy = request.actor;
+      return { status: state.status, confirmedBy: request.actor };
+    },
+    {
+      validator: (request) => {
+        if (state.status !== 'awaiting_confirmation') {
+          throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders awaiting confirmation can be confirmed`, 'NotAllowed');
+        }
+        if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+      },
+    },
+  );
 
-  /** Records a timeline entry; a milestone also moves the order to `status`. */
-  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown> } = {}) {
+  /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
+  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string } = {}) {
     const at = new Date().toISOString();
     if (kind === 'milestone') state.milestones.push({ name, at });
     if (kind === 'flag' && !state.flags.includes(name)) {
@@ -134,7 +179,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     }
     step += 1;
-    await activities.recordOrderProgress({ orderId: input.orderId, seq: step, kind, name, status, actor: 'orchestrator', at, ...extra, flags: [...state.flags] });
+    await activities.recordOrderProgress({ orderId, seq: step, kind, name, status, actor: extra.actor ?? 'orchestrator', at, reason: extra.reason, detail: extra.detail, flags: [...state.flags] });
   }
 
   function waitFor(what: string | null) {
@@ -142,60 +187,160 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     setCurrentDetails(what ? `**${state.status}**: waiting for ${what}` : `**${state.status}**`);
   }
 
-  /** Undoes what placement took (stock, redeemed points); each step is idempotent and survives cancellation. */
-  async function undoPlacement() {
+  function notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload: Record<string, unknown> = {}) {
+    return activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${step}`, payload });
+  }
+
+  /** Gives back what the order took, newest first; each step is idempotent and survives cancellation. */
+  async function compensate() {
     await CancellationScope.nonCancellable(async () => {
-      if (state.allocations.length > 0) await activities.releaseStock({ orderId: input.orderId });
-      if (input.pricing.pointsRedeemed > 0) await activities.returnRedeemedPoints({ orderId: input.orderId });
+      if (state.payment.amountPaid > state.payment.amountRefunded && state.payment.intentId) {
+        const amount = state.payment.amountPaid - state.payment.amountRefunded;
+        await activities.refundPayment({ orderId, intentId: state.payment.intentId, amount, currency: pricing.currency, reason: state.outcome?.reason ?? 'cancelled', idempotencyKey: `${orderId}:refund:full` });
+        state.payment.amountRefunded += amount;
+        state.payment.status = 'refunded';
+      }
+      if (state.allocations.length > 0) await activities.releaseStock({ orderId });
+      if (pricing.pointsRedeemed > 0) await activities.returnRedeemedPoints({ orderId });
     });
   }
 
-  async function finish(status: 'cancelled' | 'failed', reason: string, detail?: Record<string, unknown>): Promise<OrderState> {
-    state.outcome = { reason, detail };
+  async function finish(status: 'cancelled' | 'failed' | 'completed', name: string, reason: string, detail?: Record<string, unknown>): Promise<OrderState> {
+    state.outcome = { reason, ...(detail ? { detail } : {}) };
     waitFor(null);
-    await record('milestone', status === 'cancelled' ? 'order_cancelled' : 'order_failed', status, { reason, ...(detail ? { detail } : {}) });
+    if (status !== 'completed') {
+      await compensate();
+      await notify('order_cancelled', { reason });
+    }
+    await record('milestone', name, status, { reason, ...(detail ? { detail } : {}) });
     await condition(allHandlersFinished);
     return { ...state, allowedActions: [] };
   }
 
-  await record('milestone', 'order_received', 'received', { detail: { total: input.pricing.total, currency: input.pricing.currency } });
-
-  const verification = await activities.verifyOrder({ orderId: input.orderId, skus: input.lines.map((line) => line.sku) });
-  if (!verification.ok) {
-    await undoPlacement();
-    return finish('failed', 'verification_failed', { problems: verification.problems });
-  }
+  // ── Verify and reserve ───────────────────────────────────────────────────────────────────
+  await record('milestone', 'order_received', 'received', { detail: { total: pricing.total, currency: pricing.currency } });
+  const verification = await activities.verifyOrder({ orderId, skus: input.lines.map((line) => line.sku) });
+  if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
 
   await record('milestone', 'order_verified', 'reserving');
-  const reservation = await activities.reserveStock({ orderId: input.orderId, lines: input.lines });
-  if (!reservation.ok) {
-    await undoPlacement();
-    return finish('cancelled', 'insufficient_stock', { shortages: reservation.shortages });
-  }
+  const reservation = await activities.reserveStock({ orderId, lines: input.lines });
+  if (!reservation.ok) return finish('cancelled', 'order_cancelled', 'insufficient_stock', { shortages: reservation.shortages });
   state.allocations = reservation.allocations;
 
-  const intent = await activities.createPaymentIntent({ orderId: input.orderId, amount: input.pricing.total, currency: input.pricing.currency, method: input.paymentMethod });
-  const deadline = Date.now() + input.policy.paymentTimeoutMs;
-  state.payment = { intentId: intent.intentId, status: 'pending', amountPaid: 0, deadline: new Date(deadline).toISOString() };
+  // ── Payment ──────────────────────────────────────────────────────────────────────────────
+  const intent = await activities.createPaymentIntent({ orderId, amount: pricing.total, currency: pricing.currency, method: input.paymentMethod });
+  const paymentDeadline = Date.now() + policy.paymentTimeoutMs;
+  state.payment = { ...state.payment, intentId: intent.intentId, status: 'pending', deadline: new Date(paymentDeadline).toISOString() };
   await record('milestone', 'stock_reserved', 'awaiting_payment', { detail: { allocations: reservation.allocations.length, paymentIntentId: intent.intentId } });
-  waitFor(`payment of ${input.pricing.total} ${input.pricing.currency} by ${state.payment.deadline}`);
-
+  waitFor(`payment of ${pricing.total} ${pricing.currency} by ${state.payment.deadline}`);
   while (state.payment.status !== 'captured') {
-    const remaining = deadline - Date.now();
+    const remaining = paymentDeadline - Date.now();
     if (remaining <= 0 || !(await condition(() => paymentInbox.length > 0, remaining))) break;
     await handlePayment(paymentInbox.shift()!);
   }
+  if (state.payment.status !== 'captured') return finish('cancelled', 'order_cancelled', 'payment_timeout', { deadline: state.payment.deadline });
 
-  if (state.payment.status !== 'captured') {
-    // Nothing was paid: give stock and points back before telling anyone the order is gone.
-    await undoPlacement();
-    return finish('cancelled', 'payment_timeout', { deadline: state.payment.deadline });
+  // ── Confirmation: automatic on the lean path, a person when the review asks for one ────────
+  if (input.review.required) {
+    const confirmationDeadline = Date.now() + policy.confirmationTimeoutMs;
+    state.review.deadline = new Date(confirmationDeadline).toISOString();
+    await record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: input.review.reasons.join(', ') });
+    waitFor(`manual confirmation (${input.review.reasons.join(', ')}) by ${state.review.deadline}`);
+    if (!(await condition(() => state.review.confirmedBy !== null, policy.confirmationTimeoutMs))) {
+      return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
+    }
+    await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: 'confirmed by a person after review' });
+  } else {
+    await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
+  }
+  waitFor(null);
+  await notify('order_confirmed', { total: pricing.total, currency: pricing.currency });
+
+  // ── Fulfilment: book the carrier, commit stock, invoice ─────────────────────────────────
+  let booking: Awaited<ReturnType<OrderActivities['bookShipment']>>;
+  try {
+    booking = await activities.bookShipment({ orderId, urgent: input.type === 'urgent', requestedDeliveryBy: input.requestedDeliveryBy, now: new Date().toISOString() });
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'NoCarrier') {
+      return finish('failed', 'order_failed', 'no_carrier', { message: error.cause.message });
+    }
+    throw error;
+  }
+  state.shipment = { carrierId: booking.carrierId, service: booking.service, trackingNumber: booking.trackingNumber, eta: booking.eta, status: 'booked' };
+  await activities.commitStock({ orderId });
+  const invoice = await activities.issueInvoice({ orderId });
+  state.invoice = { number: invoice.number, total: invoice.total };
+  await activities.deliverInvoice({ orderId, number: invoice.number });
+  await record('note', 'invoice_issued', state.status, { detail: { number: invoice.number, contentHash: invoice.contentHash } });
+  await record('milestone', 'shipment_booked', 'ready_to_ship', { detail: { ...booking } });
+  if (!booking.meetsDeadline) await record('flag', 'delivery_deadline_at_risk', state.status, { detail: { requestedDeliveryBy: input.requestedDeliveryBy, eta: booking.eta } });
+
+  // ── Transit: tracking events until delivery; late parcels are flagged, silent ones failed ──
+  const lateAt = Date.parse(booking.eta) + policy.deliveryGraceMs;
+  const lostAt = lateAt + PARCEL_LOST_AFTER_MS;
+  let rank = 0;
+  while (rank < SHIPMENT_RANK.delivered) {
+    const late = state.flags.includes('parcel_late');
+    waitFor(`${rank === 0 ? 'pickup' : 'delivery'} by ${state.shipment.carrierId} (${state.shipment.trackingNumber}), ETA ${booking.eta}`);
+    const timeout = (late ? lostAt : lateAt) - Date.now();
+    const woke = timeout > 0 && (await condition(() => shipmentInbox.length > 0 || paymentInbox.length > 0, timeout));
+    if (!woke) {
+      if (late) return finish('failed', 'order_failed', 'parcel_lost', { trackingNumber: booking.trackingNumber, eta: booking.eta });
+      await record('flag', 'parcel_late', state.status, { detail: { eta: booking.eta } });
+      await notify('parcel_late', { trackingNumber: booking.trackingNumber, eta: booking.eta });
+      continue;
+    }
+    if (paymentInbox.length > 0) {
+      await handlePayment(paymentInbox.shift()!);
+      continue;
+    }
+    const event = shipmentInbox.shift()!;
+    if (event.trackingNumber !== booking.trackingNumber) {
+      await record('flag', 'tracking_for_unknown_parcel', state.status, { detail: { ...event } });
+      continue;
+    }
+    await activities.recordShipmentEvent({ orderId, trackingNumber: event.trackingNumber, type: event.type, occurredAt: event.occurredAt });
+    const detail = { eventId: event.eventId, at: event.occurredAt, location: event.location, detail: event.detail };
+    if (event.type === 'exception') {
+      await record('flag', 'shipment_exception', state.status, { reason: event.detail ?? 'carrier reported an exception', detail });
+      continue;
+    }
+    if (SHIPMENT_RANK[event.type] <= rank) continue; // late or repeated news: the parcel is already further along
+    const wasPickedUp = rank >= SHIPMENT_RANK.picked_up;
+    rank = SHIPMENT_RANK[event.type];
+    state.shipment.status = event.type;
+    if (!wasPickedUp) {
+      await record('milestone', 'parcel_picked_up', 'shipped', { detail });
+      await notify('shipped', { carrierId: booking.carrierId, trackingNumber: booking.trackingNumber, eta: booking.eta });
+    }
+    if (event.type === 'delivered') await record('milestone', 'parcel_delivered', 'delivered', { detail });
+    else if (event.type !== 'picked_up') await record('note', `parcel_${event.type}`, state.status, { detail });
   }
 
-  await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: paid in full' });
-  waitFor(null);
-  await condition(allHandlersFinished);
-  return { ...state, allowedActions: allowedActions(state.status) };
+  // ── After delivery: survey, return and survey windows, then completion ─────────────────────
+  const deliveredAt = Date.now();
+  const surveyClosesAt = deliveredAt + policy.surveyWindowMs;
+  const completesAt = deliveredAt + Math.max(policy.surveyWindowMs, policy.returnWindowMs);
+  await notify('delivered', { trackingNumber: booking.trackingNumber });
+  await activities.sendSurvey({ orderId, closesAt: new Date(surveyClosesAt).toISOString() });
+  await record('note', 'survey_sent', state.status, { detail: { closesAt: new Date(surveyClosesAt).toISOString() } });
+  waitFor(`the return window and the survey (until ${new Date(completesAt).toISOString()})`);
+  while (Date.now() < completesAt) {
+    const surveyOpen = state.feedback === null && Date.now() < surveyClosesAt;
+    const until = (surveyOpen ? surveyClosesAt : completesAt) - Date.now();
+    const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0, until);
+    if (!woke) continue;
+    if (paymentInbox.length > 0) {
+      await handlePayment(paymentInbox.shift()!);
+      continue;
+    }
+    const feedback = feedbackInbox!;
+    state.feedback = feedback;
+    await activities.recordFeedback({ orderId, ...feedback });
+    await record('note', 'feedback_received', state.status, { actor: 'customer', detail: { ...feedback.ratings, comment: feedback.comment ?? null } });
+  }
+  await activities.creditEarnedPoints({ orderId });
+  return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
 
   async function handlePayment(event: PaymentEvent): Promise<void> {
     const detail = { eventId: event.eventId, transactionId: event.transactionId, amount: event.amount, currency: event.currency };
@@ -203,18 +348,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await record('flag', 'payment_for_unknown_intent', state.status, { detail: { ...detail, paymentIntentId: event.paymentIntentId } });
       return;
     }
-    await activities.recordPaymentEvent({ orderId: input.orderId, ...event });
+    await activities.recordPaymentEvent({ orderId, ...event });
     if (event.type === 'payment.failed') {
-      state.payment.status = 'failed';
+      if (state.payment.status !== 'captured') state.payment.status = 'failed';
       await record('note', 'payment_failed', state.status, { reason: event.failureReason ?? 'declined', detail });
       return;
     }
-    if (event.type !== 'payment.succeeded') {
-      await record('flag', `unexpected_${event.type.replace('.', '_')}`, state.status, { detail });
+    if (event.type === 'chargeback.created') {
+      await record('flag', 'chargeback', state.status, { reason: 'the customer disputed the payment', detail });
       return;
     }
-    if (event.amount !== input.pricing.total || event.currency !== input.pricing.currency) {
-      await record('flag', 'payment_amount_mismatch', state.status, { detail: { ...detail, expected: input.pricing.total } });
+    if (event.type !== 'payment.succeeded') {
+      await record('note', event.type.replace('.', '_'), state.status, { detail });
+      return;
+    }
+    if (state.payment.status === 'captured') {
+      await record('flag', 'duplicate_payment', state.status, { detail });
+      return;
+    }
+    if (event.amount !== pricing.total || event.currency !== pricing.currency) {
+      await record('flag', 'payment_amount_mismatch', state.status, { detail: { ...detail, expected: pricing.total } });
       return;
     }
     state.payment.status = 'captured';

@@ -37,12 +37,15 @@ export const OrderResourceSchema = z.object({
   pricing: PricingSchema,
   payment: z.object({
     intentId: z.string().nullable(),
-    status: z.enum(['not_requested', 'pending', 'failed', 'captured']),
+    status: z.enum(['not_requested', 'pending', 'failed', 'captured', 'refunded']),
     amountPaid: Money,
     amountRefunded: Money,
   }),
-  shipment: z.null(),
-  invoice: z.null(),
+  shipment: z
+    .object({ carrier: z.string(), service: z.string(), trackingNumber: z.string(), status: z.string(), cost: Money, eta: z.string(), pickedUpAt: z.string().nullable(), deliveredAt: z.string().nullable() })
+    .nullable(),
+  invoice: z.object({ number: z.string(), status: z.enum(['issued', 'delivered']), total: Money, issuedAt: z.string() }).nullable(),
+  review: z.object({ required: z.boolean(), reasons: z.array(z.string()) }).nullable(),
   production: z.null(),
   milestones: z.array(z.object({ name: z.string(), at: z.string() })),
   allowedActions: z.array(z.string()),

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { orderEvents, orderLines, orders, payments, reservations } from '../../db/schema.js';
+import { invoices, orderEvents, orderLines, orders, payments, reservations, shipments } from '../../db/schema.js';
 import { allowedActions, type OrderStatus } from '../../domain/order-status.js';
 import type { OrderResource } from './order-resource.js';
 
@@ -8,16 +8,20 @@ import type { OrderResource } from './order-resource.js';
 export async function readOrder(db: Database, orderId: string): Promise<OrderResource | undefined> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
-  const [lines, held, ledger, milestones] = await Promise.all([
+  const [lines, held, ledger, milestones, [shipment], [invoice]] = await Promise.all([
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(reservations).where(eq(reservations.orderId, orderId)).orderBy(asc(reservations.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id)),
     db.select({ name: orderEvents.name, at: orderEvents.at }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.kind, 'milestone'))).orderBy(asc(orderEvents.seq)),
+    db.select().from(shipments).where(eq(shipments.orderId, orderId)),
+    db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice'))),
   ]);
   const status = order.status as OrderStatus;
   const sum = (kind: string) => ledger.filter((p) => p.kind === kind).reduce((total, p) => total + p.amount, 0);
   const amountPaid = sum('capture');
+  const amountRefunded = sum('refund');
   const last = ledger.at(-1);
+  const paymentStatus = amountPaid > 0 ? (amountRefunded >= amountPaid ? 'refunded' : 'captured') : last?.kind === 'failure' ? 'failed' : order.paymentIntentId ? 'pending' : 'not_requested';
   return {
     id: order.id,
     status,
@@ -36,12 +40,24 @@ export async function readOrder(db: Database, orderId: string): Promise<OrderRes
     pricing: order.pricing,
     payment: {
       intentId: order.paymentIntentId,
-      status: amountPaid > 0 ? 'captured' : last?.kind === 'failure' ? 'failed' : order.paymentIntentId ? 'pending' : 'not_requested',
+      status: paymentStatus,
       amountPaid,
-      amountRefunded: sum('refund'),
+      amountRefunded,
     },
-    shipment: null,
-    invoice: null,
+    shipment: shipment
+      ? {
+          carrier: shipment.carrierId,
+          service: shipment.service,
+          trackingNumber: shipment.trackingNumber,
+          status: shipment.status,
+          cost: shipment.cost,
+          eta: shipment.eta.toISOString(),
+          pickedUpAt: shipment.pickedUpAt?.toISOString() ?? null,
+          deliveredAt: shipment.deliveredAt?.toISOString() ?? null,
+        }
+      : null,
+    invoice: invoice ? { number: invoice.number, status: invoice.deliveredAt ? 'delivered' : 'issued', total: invoice.total, issuedAt: invoice.issuedAt.toISOString() } : null,
+    review: order.review ?? null,
     production: null,
     milestones: milestones.map((m) => ({ name: m.name, at: m.at.toISOString() })),
     allowedActions: allowedActions(status),

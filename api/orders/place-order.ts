@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ulid } from 'ulid';
 import type { Config } from '../../config/env.js';
@@ -7,9 +7,11 @@ import type { Database } from '../../db/client.js';
 import { customers, orderLines, orders, products } from '../../db/schema.js';
 import type { PlaceOrder } from '../../domain/order-schema.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
+import { assessRisk } from '../../domain/risk.js';
 import { orderWorkflow, type OrderWorkflowInput } from '../../workflows/order.js';
 import { CustomerIdKey, FlaggedKey, OrderChannelKey, OrderStatusKey, OrderTotalKey, OrderTypeKey, PriorityKey } from '../../workflows/search-attributes.js';
 import { fieldPath, Problem, type FieldIssue } from '../problems.js';
+import { isUniqueViolation } from '../../db/errors.js';
 
 /** What placement needs. */
 export interface PlacementDeps {
@@ -66,6 +68,9 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   if (!pricing.ok) throw unprocessable(pricing.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })));
   const breakdown = pricing.breakdown;
 
+  const [history] = await db.select({ previous: count() }).from(orders).where(eq(orders.customerId, customer.id));
+  const review = assessRisk({ type: request.type, total: breakdown.total, lines: request.lines, previousOrders: history?.previous ?? 0 });
+
   const orderId = `ord_${ulid()}`;
   const lines = request.lines.map((line, index) => ({
     lineNo: index + 1,
@@ -98,6 +103,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
         idempotencyKey: idempotencyKey ?? null,
         requestHash,
         pointsRedeemed: breakdown.pointsRedeemed,
+        review,
       });
       await tx.insert(orderLines).values(
         request.lines.map((line, index) => ({ orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity, unitPrice: lines[index]!.unitPrice, customization: line.customization ?? null })),
@@ -121,6 +127,8 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
     paymentMethod: request.paymentMethod,
     lines,
     pricing: breakdown,
+    review,
+    requestedDeliveryBy: request.requestedDeliveryBy,
     policy: deps.config.policy,
   };
   try {
@@ -189,7 +197,3 @@ async function resolveCustomer(db: Database, customer: PlaceOrder['customer']) {
   return found!;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
-  return code === '23505';
-}

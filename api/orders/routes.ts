@@ -4,13 +4,12 @@ import { z } from 'zod';
 import { orderEvents, orders } from '../../db/schema.js';
 import { PlaceOrderSchema } from '../../domain/order-schema.js';
 import type { Auth } from '../auth.js';
-import { Problem } from '../problems.js';
+import { OrderParams } from './order-id.js';
+import { Problem, ProblemSchema } from '../problems.js';
 import { OrderResourceSchema, TimelineEntrySchema } from './order-resource.js';
 import { readOrder } from './order-view.js';
 import { placeOrder, type PlacementDeps } from './place-order.js';
 
-const ProblemSchema = z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }).loose();
-const OrderParams = z.object({ id: z.string().regex(/^ord_[0-9A-Z]{26}$/, 'must be an order id such as ord_01J…') });
 
 /** Placing and reading orders. */
 export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> = async (app, deps) => {

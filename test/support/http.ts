@@ -54,3 +54,29 @@ export function sendPaymentWebhook(
   });
   return app.inject({ method: 'POST', url: '/v1/webhooks/payments', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) }, payload: body });
 }
+
+/** Sends a signed carrier tracking webhook. */
+export function sendCarrierWebhook(app: App, shipment: { carrier: string; trackingNumber: string }, type: string, overrides: Record<string, unknown> = {}, secret = 'dev-webhook-secret') {
+  const body = JSON.stringify({ id: `trk_${randomUUID()}`, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, type, occurredAt: new Date().toISOString(), location: 'Berlin hub', ...overrides });
+  return app.inject({ method: 'POST', url: '/v1/webhooks/carriers', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) }, payload: body });
+}
+
+/** Pays an order awaiting payment in full through the signed webhook. */
+export async function payInFull(app: App, orderId: string): Promise<OrderResource> {
+  const order = await waitForStatus(app, orderId, 'awaiting_payment');
+  const response = await sendPaymentWebhook(app, order);
+  if (response.statusCode !== 202) throw new Error(`payment webhook: ${response.statusCode} ${response.body}`);
+  return order;
+}
+
+/** Polls until the order has reached `milestone`, whatever stage it has moved on to since. */
+export async function waitForMilestone(app: App, id: string, milestone: string, timeoutMs = 20_000): Promise<OrderResource> {
+  const deadline = Date.now() + timeoutMs;
+  let order = await getOrder(app, id);
+  while (!order.milestones.some((m) => m.name === milestone)) {
+    if (Date.now() > deadline) throw new Error(`order ${id} (${order.status}) never reached ${milestone}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    order = await getOrder(app, id);
+  }
+  return order;
+}

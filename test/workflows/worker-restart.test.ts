@@ -25,8 +25,8 @@ it('loses nothing when the worker dies while an order waits for payment', async 
   expect(placedWhileDown.statusCode).toBe(201);
 
   await stack.startWorker();
-  const confirmed = await waitForStatus(stack.app, order.id, 'confirmed');
-  expect(confirmed.payment).toMatchObject({ status: 'captured', amountPaid: order.pricing.total });
-  expect(confirmed.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed']);
+  const shipped = await waitForStatus(stack.app, order.id, 'ready_to_ship');
+  expect(shipped.payment).toMatchObject({ status: 'captured', amountPaid: order.pricing.total });
+  expect(shipped.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed', 'shipment_booked']);
   await waitForStatus(stack.app, placedWhileDown.json().id, 'awaiting_payment');
 });

@@ -1,0 +1,80 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Database } from '../../db/client.js';
+import { orders, surveys } from '../../db/schema.js';
+import { confirmOrderUpdate, feedbackSubmittedSignal } from '../../workflows/order.js';
+import type { Auth } from '../auth.js';
+import { OrderParams } from './order-id.js';
+import { Problem } from '../problems.js';
+import { orderWorkflowId } from './place-order.js';
+
+const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5');
+
+/** Body of `POST /v1/orders/:id/confirm`. */
+export const ConfirmOrderSchema = z.strictObject({ confirmedBy: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() });
+/** Body of `POST /v1/orders/:id/feedback`. */
+export const FeedbackSchema = z.strictObject({ ratings: z.strictObject({ product: Rating, delivery: Rating, service: Rating }), comment: z.string().max(4000).optional() });
+
+async function currentStatus(db: Database, orderId: string): Promise<string> {
+  const [order] = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId));
+  if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${orderId}.`);
+  return order.status;
+}
+
+/** Turns a workflow's refusal into a 409 with its reason; anything else is rethrown. */
+function refusal(error: unknown, status: string): Problem {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    return new Problem(409, 'action-refused', 'The order refused this action', error.cause.message, undefined, { reason: error.cause.type, status });
+  }
+  if (error instanceof WorkflowNotFoundError) return new Problem(409, 'action-refused', 'The order refused this action', `order is ${status} and no longer running`, undefined, { status });
+  throw error;
+}
+
+/** Support and service actions on one order: each goes to the order's workflow, never to the database. */
+export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (app, { db, temporal, auth }) => {
+  app.post('/v1/orders/:id/confirm', {
+    onRequest: auth.require('support'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Confirm an order held for manual review',
+      params: OrderParams,
+      body: ConfirmOrderSchema,
+      response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string() }) },
+    },
+  }, async (request) => {
+    const status = await currentStatus(db, request.params.id);
+    try {
+      const result = await temporal.workflow
+        .getHandle(orderWorkflowId(request.params.id))
+        .executeUpdate(confirmOrderUpdate, { args: [{ actor: request.body.confirmedBy, note: request.body.note }] });
+      return { orderId: request.params.id, ...result };
+    } catch (error) {
+      throw refusal(error, status);
+    }
+  });
+
+  app.post('/v1/orders/:id/feedback', {
+    onRequest: auth.require('service'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Satisfaction survey answer (product, delivery, service, 1–5)',
+      params: OrderParams,
+      body: FeedbackSchema,
+      response: { 202: z.object({ received: z.literal(true) }) },
+    },
+  }, async (request, reply) => {
+    const status = await currentStatus(db, request.params.id);
+    if (status !== 'delivered') throw new Problem(409, 'action-refused', 'The order refused this action', `order is ${status}: feedback opens at delivery`, undefined, { status });
+    const [survey] = await db.select({ respondedAt: surveys.respondedAt }).from(surveys).where(eq(surveys.orderId, request.params.id));
+    if (survey?.respondedAt) throw new Problem(409, 'action-refused', 'The order refused this action', 'feedback for this order was already received', undefined, { status });
+    try {
+      await temporal.workflow.getHandle(orderWorkflowId(request.params.id)).signal(feedbackSubmittedSignal, { ...request.body, submittedAt: new Date().toISOString() });
+    } catch (error) {
+      throw refusal(error, status);
+    }
+    return reply.status(202).send({ received: true as const });
+  });
+};
