@@ -10,28 +10,38 @@ export type ReservationResult = { ok: true; allocations: Allocation[] } | { ok: 
 export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Reserves every stocked line of an order or none; a second call returns the first call's reservations. */
-    async reserveStock(input: { orderId: string; lines: OrderLineRef[] }): Promise<ReservationResult> {
+    async reserveStock(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
       return db.transaction(async (tx) => {
         const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId));
         if (existing.length > 0) return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
 
         const allocations: Allocation[] = [];
         const shortages: Shortage[] = [];
+        // Two lines may ask for the same SKU (different customizations): count what earlier lines took.
+        const takenFromLot = new Map<number, number>();
         // Lock lots in one global order (by SKU, then FIFO) so concurrent orders never deadlock.
         const stocked = input.lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
         for (const line of stocked) {
           const lots = await tx
-            .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}` })
+            .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`, urgentReserve: products.urgentReserve })
             .from(stockLots)
             .innerJoin(products, eq(products.sku, stockLots.sku))
             .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
             .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
             .orderBy(asc(stockLots.receivedAt), asc(stockLots.id))
             .for('update', { of: stockLots });
+          // Regular orders leave the product's urgent reserve alone, so contended stock goes to urgent orders.
+          const freeIn = (lot: (typeof lots)[number]) => Number(lot.free) - (takenFromLot.get(lot.id) ?? 0);
+          const free = lots.reduce((sum, lot) => sum + freeIn(lot), 0);
+          const usable = input.urgent ? free : Math.max(0, free - (lots[0]?.urgentReserve ?? 0));
           let needed = line.quantity;
+          let budget = usable;
           for (const lot of lots) {
-            if (needed === 0) break;
-            const take = Math.min(needed, Number(lot.free));
+            if (needed === 0 || budget === 0) break;
+            const take = Math.min(needed, freeIn(lot), budget);
+            if (take === 0) continue;
+            budget -= take;
+            takenFromLot.set(lot.id, (takenFromLot.get(lot.id) ?? 0) + take);
             allocations.push({ lineNo: line.lineNo, sku: line.sku, lotId: lot.id, warehouseId: lot.warehouseId, quantity: take });
             needed -= take;
           }

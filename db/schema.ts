@@ -27,7 +27,9 @@ export const products = pgTable('products', {
   volumeCm3: integer('volume_cm3').notNull(),
   madeToOrder: boolean('made_to_order').notNull().default(false),
   active: boolean('active').notNull().default(true),
-}, (t) => [check('products_price_positive', sql`${t.priceMinor} > 0`)]);
+  /** Units only urgent orders may take: contended stock goes to urgent orders first. */
+  urgentReserve: integer('urgent_reserve').notNull().default(0),
+}, (t) => [check('products_price_positive', sql`${t.priceMinor} > 0`), check('products_urgent_reserve_non_negative', sql`${t.urgentReserve} >= 0`)]);
 
 /** Warehouses and the product categories each may serve. */
 export const warehouses = pgTable('warehouses', {

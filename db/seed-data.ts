@@ -30,6 +30,9 @@ export const PRODUCTS: Product[] = [
   { sku: 'FUR-004', name: 'Wall shelf for cups', category: 'furniture', priceMinor: 7990, weightGrams: 3000, volumeCm3: 30000 },
 ];
 
+/** Units of each stocked product held back for urgent orders. */
+export const URGENT_RESERVE = 3;
+
 /** Which categories each warehouse may ship. */
 export const WAREHOUSES = [
   { id: 'WH-BER', name: 'Berlin central', categories: ['tea', 'coffee', 'accessories'] },
@@ -69,7 +72,7 @@ export const CARRIERS = [
   { id: 'expressline', name: 'ExpressLine' },
 ];
 
-/** Rate bands: the first band whose limits fit the parcel prices it. */
+/** Rate bands: every band whose limits fit the parcel is a candidate; carrier choice takes the cheapest in time. */
 export const CARRIER_RATES = [
   { carrierId: 'swiftpost', service: 'standard' as const, maxWeightGrams: 5_000, maxVolumeCm3: 50_000, baseFee: 450, perKgFee: 60, transitDays: 3 },
   { carrierId: 'swiftpost', service: 'standard' as const, maxWeightGrams: 31_500, maxVolumeCm3: 250_000, baseFee: 890, perKgFee: 45, transitDays: 4 },

@@ -223,7 +223,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
 
   await record('milestone', 'order_verified', 'reserving');
-  const reservation = await activities.reserveStock({ orderId, lines: input.lines });
+  const reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
   if (!reservation.ok) return finish('cancelled', 'order_cancelled', 'insufficient_stock', { shortages: reservation.shortages });
   state.allocations = reservation.allocations;
 

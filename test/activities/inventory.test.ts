@@ -19,6 +19,7 @@ async function newOrder(): Promise<string> {
 }
 
 const line = (sku: string, quantity: number, lineNo = 1) => ({ lineNo, sku, quantity, madeToOrder: false });
+const heldFor = async (sku: string) => (await db.select().from(stockLots).where(eq(stockLots.sku, sku))).reduce((sum, lot) => sum + lot.reserved, 0);
 
 beforeAll(async () => {
   await db.execute(sql`select 1`);
@@ -77,5 +78,32 @@ describe('reserveStock', () => {
       const held = await db.select().from(reservations).where(eq(reservations.sku, sku));
       expect(held.reduce((sum, r) => sum + r.quantity, 0)).toBe(5);
     }
+  });
+
+  it('keeps the urgent reserve for urgent orders, so contended stock goes to them', async () => {
+    const sku = await createProduct(db, { lots: [{ onHand: 3 }, { onHand: 2 }], urgentReserve: 2 });
+    const regular = await inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 4)] });
+    expect(regular).toEqual({ ok: false, shortages: [{ lineNo: 1, sku, requested: 4, available: 3 }] });
+
+    // Everyone wants the last units at once: the urgent order is served whatever the lock order.
+    const contenders = await Promise.all([
+      ...Array.from({ length: 4 }, async () => inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 1)] })),
+      (async () => inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2)], urgent: true }))(),
+    ]);
+    expect(contenders.at(-1)!.ok).toBe(true);
+    // Regular orders never dip into the reserve: how many of them fit depends on whether the urgent one came first.
+    const regularsServed = contenders.slice(0, 4).filter((r) => r.ok).length;
+    expect(regularsServed).toBeGreaterThanOrEqual(1);
+    expect(regularsServed).toBeLessThanOrEqual(3);
+    expect(await heldFor(sku)).toBe(2 + regularsServed);
+  });
+
+  it('counts earlier lines of the same SKU in one order', async () => {
+    const sku = await createProduct(db, { lots: [{ onHand: 3 }] });
+    const result = await inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2, 1), line(sku, 2, 2)] });
+    expect(result).toEqual({ ok: false, shortages: [{ lineNo: 2, sku, requested: 2, available: 1 }] });
+    const fits = await inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2, 1), line(sku, 1, 2)] });
+    expect(fits.ok).toBe(true);
+    expect(await heldFor(sku)).toBe(3);
   });
 });

@@ -9,7 +9,7 @@ export const uniqueTag = () => randomUUID().replace(/-/g, '').slice(0, 10).toUpp
 /** Adds a product of this test's own with the given lots (oldest first) in the given warehouses. */
 export async function createProduct(
   db: Database,
-  options: { priceMinor?: number; category?: string; lots: Array<{ onHand: number; warehouseId?: string; daysAgo?: number }>; madeToOrder?: boolean },
+  options: { priceMinor?: number; category?: string; lots: Array<{ onHand: number; warehouseId?: string; daysAgo?: number }>; madeToOrder?: boolean; urgentReserve?: number },
 ): Promise<string> {
   const sku = `T-${uniqueTag()}`;
   await db.insert(products).values({
@@ -21,6 +21,7 @@ export async function createProduct(
     weightGrams: 200,
     volumeCm3: 500,
     madeToOrder: options.madeToOrder ?? false,
+    urgentReserve: options.urgentReserve ?? 0,
   });
   if (options.lots.length > 0) {
     await db.insert(stockLots).values(
