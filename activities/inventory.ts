@@ -57,18 +57,22 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
       });
     },
 
-    /** Gives back every held reservation of an order; releasing twice releases nothing more. */
+    /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only. */
     async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
       return db.transaction(async (tx) => {
         const held = await tx
           .select()
           .from(reservations)
-          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'reserved')))
+          .where(and(eq(reservations.orderId, input.orderId), inArray(reservations.status, ['reserved', 'committed'])))
           .orderBy(asc(reservations.lotId))
           .for('update');
         if (held.length === 0) return { releasedUnits: 0 };
         for (const reservation of held) {
-          await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
+          const back =
+            reservation.status === 'reserved'
+              ? { reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }
+              : { onHand: sql`${stockLots.onHand} + ${reservation.quantity}` };
+          await tx.update(stockLots).set(back).where(eq(stockLots.id, reservation.lotId));
         }
         await tx.update(reservations).set({ status: 'released' }).where(inArray(reservations.id, held.map((r) => r.id)));
         return { releasedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };

@@ -5,6 +5,7 @@ export interface InvoiceContent {
   number: string;
   orderId: string;
   kind: string;
+  creditsInvoice?: string | null;
   customerId: string;
   billTo: Record<string, unknown>;
   lines: Array<Record<string, unknown>>;
@@ -20,8 +21,9 @@ export interface InvoiceContent {
 /** SHA-256 (hex) of the invoice content in a fixed field order: recomputing it later proves the archive is untouched. */
 export function invoiceContentHash(invoice: InvoiceContent): string {
   const { number, orderId, kind, customerId, billTo, lines, subtotal, discountTotal, shipping, tax, total, currency, issuedAt } = invoice;
+  const creditsInvoice = invoice.creditsInvoice ?? null;
   const canonical = JSON.stringify(
-    { number, orderId, kind, customerId, billTo: sortKeys(billTo), lines: sortKeys(lines), subtotal, discountTotal, shipping, tax, total, currency, issuedAt },
+    { number, orderId, kind, creditsInvoice, customerId, billTo: sortKeys(billTo), lines: sortKeys(lines), subtotal, discountTotal, shipping, tax, total, currency, issuedAt },
   );
   return createHash('sha256').update(canonical).digest('hex');
 }

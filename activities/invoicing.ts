@@ -43,6 +43,30 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
       }
     },
 
+    /** Voids the order's invoice with a credit note for the full amount; once per order, nothing when there is no invoice. */
+    async issueCreditNote(input: { orderId: string }): Promise<IssuedInvoice | null> {
+      const existing = await findInvoice(db, input.orderId, 'credit_note');
+      if (existing) return existing;
+      const [invoice] = await db.select().from(invoices).where(and(eq(invoices.orderId, input.orderId), eq(invoices.kind, 'invoice')));
+      if (!invoice) return null;
+      try {
+        return await db.transaction(async (tx) => {
+          const issuedAt = new Date();
+          const number = await allocateNumber(tx, `CN-${issuedAt.getUTCFullYear()}`);
+          const { contentHash: _voided, deliveredAt: _delivered, ...copied } = invoice;
+          const content = { ...copied, number, kind: 'credit_note' as const, creditsInvoice: invoice.number, issuedAt: issuedAt.toISOString() };
+          const [row] = await tx.insert(invoices).values({ ...content, issuedAt, contentHash: invoiceContentHash(content) }).returning();
+          return toIssued(row!);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          const winner = await findInvoice(db, input.orderId, 'credit_note');
+          if (winner) return winner;
+        }
+        throw error;
+      }
+    },
+
     /** E-mails the invoice to the customer once and notes when it first went out. */
     async deliverInvoice(input: { orderId: string; number: string }): Promise<{ sent: boolean }> {
       const [invoice] = await db.select().from(invoices).where(and(eq(invoices.number, input.number), eq(invoices.orderId, input.orderId)));
@@ -62,8 +86,8 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
   };
 }
 
-async function findInvoice(db: Database, orderId: string): Promise<IssuedInvoice | undefined> {
-  const [row] = await db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice')));
+async function findInvoice(db: Database, orderId: string, kind: 'invoice' | 'credit_note' = 'invoice'): Promise<IssuedInvoice | undefined> {
+  const [row] = await db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, kind)));
   return row ? toIssued(row) : undefined;
 }
 

@@ -72,6 +72,18 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       return asBooked(stored, bookedInTime(stored, rates, maxTransitDays));
     },
 
+    /** Cancels the order's carrier booking before pickup; a second call, or an order with no booking, does nothing. */
+    async cancelShipment(input: { orderId: string }): Promise<{ cancelled: boolean }> {
+      const shipment = await findShipment(input.orderId);
+      if (!shipment || shipment.status === 'cancelled') return { cancelled: false };
+      if (shipment.pickedUpAt || shipment.status !== 'booked') {
+        throw ApplicationFailure.create({ type: 'AlreadyPickedUp', message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to cancel.`, nonRetryable: true });
+      }
+      await carriers.cancel({ carrierId: shipment.carrierId, trackingNumber: shipment.trackingNumber });
+      await db.update(shipments).set({ status: 'cancelled' }).where(and(eq(shipments.id, shipment.id), eq(shipments.status, 'booked')));
+      return { cancelled: true };
+    },
+
     /** Moves the shipment's status forward with a tracking event; late or repeated events change nothing. */
     async recordShipmentEvent(input: { orderId: string; trackingNumber: string; type: ShipmentEventType; occurredAt: string }): Promise<{ status: string }> {
       return db.transaction(async (tx) => {

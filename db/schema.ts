@@ -192,6 +192,8 @@ export const invoices = pgTable('invoices', {
   number: text('number').primaryKey(),
   orderId: text('order_id').notNull().references(() => orders.id),
   kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull().default('invoice'),
+  /** For a credit note: the invoice it voids. */
+  creditsInvoice: text('credits_invoice'),
   customerId: text('customer_id').notNull().references(() => customers.id),
   billTo: jsonb('bill_to').$type<Record<string, unknown>>().notNull(),
   lines: jsonb('lines').$type<Array<Record<string, unknown>>>().notNull(),

@@ -25,12 +25,20 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'returned', 'failed']);
 
 /** What a caller may do with an order next, by API action name. */
-export type OrderAction = 'pay' | 'confirm' | 'feedback';
+export type OrderAction = 'pay' | 'confirm' | 'cancel' | 'feedback';
 
-/** The actions an order accepts in a stage; the list grows as the workflow learns new messages. */
+/** Stages in which a cancellation is still accepted: the parcel has not left. */
+const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['received', 'on_hold', 'reserving', 'awaiting_shortage_decision', 'awaiting_payment', 'awaiting_confirmation', 'confirmed', 'ready_to_ship']);
+
+/** Whether an order in this stage accepts a cancellation. */
+export const isCancellable = (status: OrderStatus) => CANCELLABLE.has(status);
+
+/** The actions an order accepts in a stage; the workflow enforces the same rules. */
 export function allowedActions(status: OrderStatus): OrderAction[] {
-  if (status === 'awaiting_payment') return ['pay'];
-  if (status === 'awaiting_confirmation') return ['confirm'];
-  if (status === 'delivered') return ['feedback'];
-  return [];
+  const actions: OrderAction[] = [];
+  if (status === 'awaiting_payment') actions.push('pay');
+  if (status === 'awaiting_confirmation') actions.push('confirm');
+  if (isCancellable(status)) actions.push('cancel');
+  if (status === 'delivered') actions.push('feedback');
+  return actions;
 }

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
 import type { Allocation } from '../activities/types.js';
-import { allowedActions, type OrderAction, type OrderStatus } from '../domain/order-status.js';
+import { allowedActions, isCancellable, type OrderAction, type OrderStatus } from '../domain/order-status.js';
 import type { Channel, OrderType } from '../domain/order-schema.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
@@ -71,6 +71,21 @@ export interface ConfirmRequest {
   note?: string | undefined;
 }
 
+/** A support or service request to cancel, with who asks and why. */
+export interface CancelRequest {
+  actor: string;
+  reason: string;
+}
+
+/** What a cancellation undid; asking again returns the same answer. */
+export interface CancelResult {
+  status: OrderStatus;
+  reason: string;
+  undone: string[];
+  refunded: number;
+  creditNote: string | null;
+}
+
 /** The workflow's own view of an order, as `getOrderState` returns it. */
 export interface OrderState {
   orderId: string;
@@ -83,6 +98,7 @@ export interface OrderState {
   shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
+  cancellation: { request: CancelRequest; result: CancelResult | null } | null;
   flags: string[];
   waitingFor: string | null;
   outcome: { reason: string; detail?: unknown } | null;
@@ -97,6 +113,8 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
+/** Cancels an order that has not been picked up, undoing every side effect; refused (with the reason) after pickup. */
+export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');
 /** The live state of the order. */
 export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 
@@ -108,6 +126,9 @@ const activities = proxyActivities<OrderActivities>({
 const DAY_MS = 86_400_000;
 /** How long past its late flag a parcel may stay silent before the order is failed as lost. */
 const PARCEL_LOST_AFTER_MS = 30 * DAY_MS;
+/** Thrown at a checkpoint to leave the lifecycle once a cancellation was accepted. */
+class CancelledOnRequest extends Error {}
+
 const SHIPMENT_RANK: Record<ShipmentEvent['type'], number> = { picked_up: 1, in_transit: 2, out_for_delivery: 3, delivered: 4, exception: 0 };
 
 /** One order from placement to its outcome: verify, reserve, pay, confirm, ship, invoice, deliver, survey, complete. */
@@ -124,6 +145,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     shipment: null,
     invoice: null,
     feedback: null,
+    cancellation: null,
     flags: [],
     waitingFor: null,
     outcome: null,
@@ -166,6 +188,27 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
   );
 
+  // Update, not signal: support needs the refusal reason, or the list of what was undone.
+  setHandler(
+    cancelOrderUpdate,
+    async (request) => {
+      state.cancellation ??= { request, result: null };
+      await condition(() => state.cancellation!.result !== null);
+      return state.cancellation!.result!;
+    },
+    {
+      validator: (request) => {
+        if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (state.cancellation) return; // asked before: the same answer again
+        if (state.outcome) throw ApplicationFailure.nonRetryable(`order is already ending (${state.outcome.reason})`, 'NotAllowed');
+        if (state.status === 'shipped' || state.status === 'delivered' || (state.shipment && state.shipment.status !== 'booked')) {
+          throw ApplicationFailure.nonRetryable(`order is ${state.status}: it has left the warehouse, request a return instead`, 'NotAllowed');
+        }
+        if (!isCancellable(state.status)) throw ApplicationFailure.nonRetryable(`order is ${state.status} and can no longer be cancelled`, 'NotAllowed');
+      },
+    },
+  );
+
   /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
   async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string } = {}) {
     const at = new Date().toISOString();
@@ -191,156 +234,202 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${step}`, payload });
   }
 
-  /** Gives back what the order took, newest first; each step is idempotent and survives cancellation. */
-  async function compensate() {
+  /**
+   * Undoes what the order did, in reverse: carrier booking, stock, payment, invoice, points.
+   * Each step is idempotent and runs even if the workflow is being cancelled.
+   */
+  async function compensate(reason: string): Promise<Omit<CancelResult, 'status' | 'reason'>> {
+    const undone: string[] = [];
+    let creditNote: string | null = null;
+    let refunded = 0;
+    const pickedUp = state.shipment !== null && state.shipment.status !== 'booked';
     await CancellationScope.nonCancellable(async () => {
-      if (state.payment.amountPaid > state.payment.amountRefunded && state.payment.intentId) {
-        const amount = state.payment.amountPaid - state.payment.amountRefunded;
-        await activities.refundPayment({ orderId, intentId: state.payment.intentId, amount, currency: pricing.currency, reason: state.outcome?.reason ?? 'cancelled', idempotencyKey: `${orderId}:refund:full` });
-        state.payment.amountRefunded += amount;
-        state.payment.status = 'refunded';
+      if (state.shipment && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
+        state.shipment.status = 'cancelled';
+        undone.push('shipment_cancelled');
       }
-      if (state.allocations.length > 0) await activities.releaseStock({ orderId });
-      if (pricing.pointsRedeemed > 0) await activities.returnRedeemedPoints({ orderId });
+      // Goods the carrier already has are not back on the shelf.
+      if (state.allocations.length > 0 && !pickedUp && (await activities.releaseStock({ orderId })).releasedUnits > 0) undone.push('stock_released');
+      if (state.payment.amountPaid > state.payment.amountRefunded && state.payment.intentId) {
+        refunded = state.payment.amountPaid - state.payment.amountRefunded;
+        await activities.refundPayment({ orderId, intentId: state.payment.intentId, amount: refunded, currency: pricing.currency, reason, idempotencyKey: `${orderId}:refund:full` });
+        state.payment.amountRefunded += refunded;
+        state.payment.status = 'refunded';
+        undone.push('payment_refunded');
+      }
+      if (state.invoice) {
+        creditNote = (await activities.issueCreditNote({ orderId }))?.number ?? null;
+        if (creditNote) undone.push('invoice_credited');
+      }
+      if (pricing.pointsRedeemed > 0 && (await activities.returnRedeemedPoints({ orderId })).returnedPoints > 0) undone.push('points_returned');
     });
+    return { undone, refunded, creditNote };
   }
 
-  async function finish(status: 'cancelled' | 'failed' | 'completed', name: string, reason: string, detail?: Record<string, unknown>): Promise<OrderState> {
+  async function finish(status: 'cancelled' | 'failed' | 'completed', name: string, reason: string, detail?: Record<string, unknown>, actor?: string): Promise<OrderState> {
     state.outcome = { reason, ...(detail ? { detail } : {}) };
     waitFor(null);
+    let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
     if (status !== 'completed') {
-      await compensate();
-      await notify('order_cancelled', { reason });
+      result = { status, reason, ...(await compensate(reason)) };
+      await notify('order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
     }
-    await record('milestone', name, status, { reason, ...(detail ? { detail } : {}) });
+    await record('milestone', name, status, { reason, detail: { ...detail, ...(status !== 'completed' ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote } : {}) }, ...(actor ? { actor } : {}) });
+    // A cancellation asked for while the order was already ending gets the real outcome as its answer.
+    if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
     await condition(allHandlersFinished);
     return { ...state, allowedActions: [] };
   }
 
-  // ── Verify and reserve ───────────────────────────────────────────────────────────────────
-  await record('milestone', 'order_received', 'received', { detail: { total: pricing.total, currency: pricing.currency } });
-  const verification = await activities.verifyOrder({ orderId, skus: input.lines.map((line) => line.sku) });
-  if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
-
-  await record('milestone', 'order_verified', 'reserving');
-  const reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
-  if (!reservation.ok) return finish('cancelled', 'order_cancelled', 'insufficient_stock', { shortages: reservation.shortages });
-  state.allocations = reservation.allocations;
-
-  // ── Payment ──────────────────────────────────────────────────────────────────────────────
-  const intent = await activities.createPaymentIntent({ orderId, amount: pricing.total, currency: pricing.currency, method: input.paymentMethod });
-  const paymentDeadline = Date.now() + policy.paymentTimeoutMs;
-  state.payment = { ...state.payment, intentId: intent.intentId, status: 'pending', deadline: new Date(paymentDeadline).toISOString() };
-  await record('milestone', 'stock_reserved', 'awaiting_payment', { detail: { allocations: reservation.allocations.length, paymentIntentId: intent.intentId } });
-  waitFor(`payment of ${pricing.total} ${pricing.currency} by ${state.payment.deadline}`);
-  while (state.payment.status !== 'captured') {
-    const remaining = paymentDeadline - Date.now();
-    if (remaining <= 0 || !(await condition(() => paymentInbox.length > 0, remaining))) break;
-    await handlePayment(paymentInbox.shift()!);
-  }
-  if (state.payment.status !== 'captured') return finish('cancelled', 'order_cancelled', 'payment_timeout', { deadline: state.payment.deadline });
-
-  // ── Confirmation: automatic on the lean path, a person when the review asks for one ────────
-  if (input.review.required) {
-    const confirmationDeadline = Date.now() + policy.confirmationTimeoutMs;
-    state.review.deadline = new Date(confirmationDeadline).toISOString();
-    await record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: input.review.reasons.join(', ') });
-    waitFor(`manual confirmation (${input.review.reasons.join(', ')}) by ${state.review.deadline}`);
-    if (!(await condition(() => state.review.confirmedBy !== null, policy.confirmationTimeoutMs))) {
-      return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
-    }
-    await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: 'confirmed by a person after review' });
-  } else {
-    await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
-  }
-  waitFor(null);
-  await notify('order_confirmed', { total: pricing.total, currency: pricing.currency });
-
-  // ── Fulfilment: book the carrier, commit stock, invoice ─────────────────────────────────
-  let booking: Awaited<ReturnType<OrderActivities['bookShipment']>>;
   try {
-    booking = await activities.bookShipment({ orderId, urgent: input.type === 'urgent', requestedDeliveryBy: input.requestedDeliveryBy, now: new Date().toISOString() });
+    return await lifecycle();
   } catch (error) {
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'NoCarrier') {
-      return finish('failed', 'order_failed', 'no_carrier', { message: error.cause.message });
-    }
-    throw error;
-  }
-  state.shipment = { carrierId: booking.carrierId, service: booking.service, trackingNumber: booking.trackingNumber, eta: booking.eta, status: 'booked' };
-  await activities.commitStock({ orderId });
-  const invoice = await activities.issueInvoice({ orderId });
-  state.invoice = { number: invoice.number, total: invoice.total };
-  await activities.deliverInvoice({ orderId, number: invoice.number });
-  await record('note', 'invoice_issued', state.status, { detail: { number: invoice.number, contentHash: invoice.contentHash } });
-  await record('milestone', 'shipment_booked', 'ready_to_ship', { detail: { ...booking } });
-  if (!booking.meetsDeadline) await record('flag', 'delivery_deadline_at_risk', state.status, { detail: { requestedDeliveryBy: input.requestedDeliveryBy, eta: booking.eta } });
-
-  // ── Transit: tracking events until delivery; late parcels are flagged, silent ones failed ──
-  const lateAt = Date.parse(booking.eta) + policy.deliveryGraceMs;
-  const lostAt = lateAt + PARCEL_LOST_AFTER_MS;
-  let rank = 0;
-  while (rank < SHIPMENT_RANK.delivered) {
-    const late = state.flags.includes('parcel_late');
-    waitFor(`${rank === 0 ? 'pickup' : 'delivery'} by ${state.shipment.carrierId} (${state.shipment.trackingNumber}), ETA ${booking.eta}`);
-    const timeout = (late ? lostAt : lateAt) - Date.now();
-    const woke = timeout > 0 && (await condition(() => shipmentInbox.length > 0 || paymentInbox.length > 0, timeout));
-    if (!woke) {
-      if (late) return finish('failed', 'order_failed', 'parcel_lost', { trackingNumber: booking.trackingNumber, eta: booking.eta });
-      await record('flag', 'parcel_late', state.status, { detail: { eta: booking.eta } });
-      await notify('parcel_late', { trackingNumber: booking.trackingNumber, eta: booking.eta });
-      continue;
-    }
-    if (paymentInbox.length > 0) {
-      await handlePayment(paymentInbox.shift()!);
-      continue;
-    }
-    const event = shipmentInbox.shift()!;
-    if (event.trackingNumber !== booking.trackingNumber) {
-      await record('flag', 'tracking_for_unknown_parcel', state.status, { detail: { ...event } });
-      continue;
-    }
-    await activities.recordShipmentEvent({ orderId, trackingNumber: event.trackingNumber, type: event.type, occurredAt: event.occurredAt });
-    const detail = { eventId: event.eventId, at: event.occurredAt, location: event.location, detail: event.detail };
-    if (event.type === 'exception') {
-      await record('flag', 'shipment_exception', state.status, { reason: event.detail ?? 'carrier reported an exception', detail });
-      continue;
-    }
-    if (SHIPMENT_RANK[event.type] <= rank) continue; // late or repeated news: the parcel is already further along
-    const wasPickedUp = rank >= SHIPMENT_RANK.picked_up;
-    rank = SHIPMENT_RANK[event.type];
-    state.shipment.status = event.type;
-    if (!wasPickedUp) {
-      await record('milestone', 'parcel_picked_up', 'shipped', { detail });
-      await notify('shipped', { carrierId: booking.carrierId, trackingNumber: booking.trackingNumber, eta: booking.eta });
-    }
-    if (event.type === 'delivered') await record('milestone', 'parcel_delivered', 'delivered', { detail });
-    else if (event.type !== 'picked_up') await record('note', `parcel_${event.type}`, state.status, { detail });
+    if (!(error instanceof CancelledOnRequest)) throw error;
+    const { request } = state.cancellation!;
+    return finish('cancelled', 'order_cancelled', request.reason, { requestedBy: request.actor }, request.actor);
   }
 
-  // ── After delivery: survey, return and survey windows, then completion ─────────────────────
-  const deliveredAt = Date.now();
-  const surveyClosesAt = deliveredAt + policy.surveyWindowMs;
-  const completesAt = deliveredAt + Math.max(policy.surveyWindowMs, policy.returnWindowMs);
-  await notify('delivered', { trackingNumber: booking.trackingNumber });
-  await activities.sendSurvey({ orderId, closesAt: new Date(surveyClosesAt).toISOString() });
-  await record('note', 'survey_sent', state.status, { detail: { closesAt: new Date(surveyClosesAt).toISOString() } });
-  waitFor(`the return window and the survey (until ${new Date(completesAt).toISOString()})`);
-  while (Date.now() < completesAt) {
-    const surveyOpen = state.feedback === null && Date.now() < surveyClosesAt;
-    const until = (surveyOpen ? surveyClosesAt : completesAt) - Date.now();
-    const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0, until);
-    if (!woke) continue;
-    if (paymentInbox.length > 0) {
-      await handlePayment(paymentInbox.shift()!);
-      continue;
-    }
-    const feedback = feedbackInbox!;
-    state.feedback = feedback;
-    await activities.recordFeedback({ orderId, ...feedback });
-    await record('note', 'feedback_received', state.status, { actor: 'customer', detail: { ...feedback.ratings, comment: feedback.comment ?? null } });
+  /** Stops the lifecycle at a safe point once a cancellation was accepted. */
+  function checkpoint() {
+    if (state.cancellation) throw new CancelledOnRequest();
   }
-  await activities.creditEarnedPoints({ orderId });
-  return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
+
+  async function lifecycle(): Promise<OrderState> {
+    // ── Verify and reserve ───────────────────────────────────────────────────────────────────
+    await record('milestone', 'order_received', 'received', { detail: { total: pricing.total, currency: pricing.currency } });
+    const verification = await activities.verifyOrder({ orderId, skus: input.lines.map((line) => line.sku) });
+    if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
+    checkpoint();
+
+    await record('milestone', 'order_verified', 'reserving');
+    const reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
+    if (!reservation.ok) return finish('cancelled', 'order_cancelled', 'insufficient_stock', { shortages: reservation.shortages });
+    state.allocations = reservation.allocations;
+    checkpoint();
+
+    // ── Payment ──────────────────────────────────────────────────────────────────────────────
+    const intent = await activities.createPaymentIntent({ orderId, amount: pricing.total, currency: pricing.currency, method: input.paymentMethod });
+    const paymentDeadline = Date.now() + policy.paymentTimeoutMs;
+    state.payment = { ...state.payment, intentId: intent.intentId, status: 'pending', deadline: new Date(paymentDeadline).toISOString() };
+    await record('milestone', 'stock_reserved', 'awaiting_payment', { detail: { allocations: reservation.allocations.length, paymentIntentId: intent.intentId } });
+    waitFor(`payment of ${pricing.total} ${pricing.currency} by ${state.payment.deadline}`);
+    while (state.payment.status !== 'captured') {
+      const remaining = paymentDeadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => paymentInbox.length > 0 || state.cancellation !== null, remaining))) break;
+      checkpoint();
+      await handlePayment(paymentInbox.shift()!);
+    }
+    checkpoint();
+    if (state.payment.status !== 'captured') return finish('cancelled', 'order_cancelled', 'payment_timeout', { deadline: state.payment.deadline });
+
+    // ── Confirmation: automatic on the lean path, a person when the review asks for one ────────
+    if (input.review.required) {
+      const confirmationDeadline = Date.now() + policy.confirmationTimeoutMs;
+      state.review.deadline = new Date(confirmationDeadline).toISOString();
+      await record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: input.review.reasons.join(', ') });
+      waitFor(`manual confirmation (${input.review.reasons.join(', ')}) by ${state.review.deadline}`);
+      if (!(await condition(() => state.review.confirmedBy !== null || state.cancellation !== null, policy.confirmationTimeoutMs))) {
+        return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
+      }
+      checkpoint();
+      await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: 'confirmed by a person after review' });
+    } else {
+      await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
+    }
+    waitFor(null);
+    await notify('order_confirmed', { total: pricing.total, currency: pricing.currency });
+    checkpoint();
+
+    // ── Fulfilment: book the carrier, commit stock, invoice ─────────────────────────────────
+    let booking: Awaited<ReturnType<OrderActivities['bookShipment']>>;
+    try {
+      booking = await activities.bookShipment({ orderId, urgent: input.type === 'urgent', requestedDeliveryBy: input.requestedDeliveryBy, now: new Date().toISOString() });
+    } catch (error) {
+      if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'NoCarrier') {
+        return finish('failed', 'order_failed', 'no_carrier', { message: error.cause.message });
+      }
+      throw error;
+    }
+    state.shipment = { carrierId: booking.carrierId, service: booking.service, trackingNumber: booking.trackingNumber, eta: booking.eta, status: 'booked' };
+    checkpoint();
+    await activities.commitStock({ orderId });
+    checkpoint();
+    const invoice = await activities.issueInvoice({ orderId });
+    state.invoice = { number: invoice.number, total: invoice.total };
+    checkpoint();
+    await activities.deliverInvoice({ orderId, number: invoice.number });
+    await record('note', 'invoice_issued', state.status, { detail: { number: invoice.number, contentHash: invoice.contentHash } });
+    await record('milestone', 'shipment_booked', 'ready_to_ship', { detail: { ...booking } });
+    if (!booking.meetsDeadline) await record('flag', 'delivery_deadline_at_risk', state.status, { detail: { requestedDeliveryBy: input.requestedDeliveryBy, eta: booking.eta } });
+
+    // ── Transit: tracking events until delivery; late parcels are flagged, silent ones failed ──
+    const lateAt = Date.parse(booking.eta) + policy.deliveryGraceMs;
+    const lostAt = lateAt + PARCEL_LOST_AFTER_MS;
+    let rank = 0;
+    while (rank < SHIPMENT_RANK.delivered) {
+      const late = state.flags.includes('parcel_late');
+      waitFor(`${rank === 0 ? 'pickup' : 'delivery'} by ${state.shipment.carrierId} (${state.shipment.trackingNumber}), ETA ${booking.eta}`);
+      const timeout = (late ? lostAt : lateAt) - Date.now();
+      const woke = timeout > 0 && (await condition(() => shipmentInbox.length > 0 || paymentInbox.length > 0 || state.cancellation !== null, timeout));
+      checkpoint();
+      if (!woke) {
+        if (late) return finish('failed', 'order_failed', 'parcel_lost', { trackingNumber: booking.trackingNumber, eta: booking.eta });
+        await record('flag', 'parcel_late', state.status, { detail: { eta: booking.eta } });
+        await notify('parcel_late', { trackingNumber: booking.trackingNumber, eta: booking.eta });
+        continue;
+      }
+      if (paymentInbox.length > 0) {
+        await handlePayment(paymentInbox.shift()!);
+        continue;
+      }
+      const event = shipmentInbox.shift()!;
+      if (event.trackingNumber !== booking.trackingNumber) {
+        await record('flag', 'tracking_for_unknown_parcel', state.status, { detail: { ...event } });
+        continue;
+      }
+      await activities.recordShipmentEvent({ orderId, trackingNumber: event.trackingNumber, type: event.type, occurredAt: event.occurredAt });
+      const detail = { eventId: event.eventId, at: event.occurredAt, location: event.location, detail: event.detail };
+      if (event.type === 'exception') {
+        await record('flag', 'shipment_exception', state.status, { reason: event.detail ?? 'carrier reported an exception', detail });
+        continue;
+      }
+      if (SHIPMENT_RANK[event.type] <= rank) continue; // late or repeated news: the parcel is already further along
+      const wasPickedUp = rank >= SHIPMENT_RANK.picked_up;
+      rank = SHIPMENT_RANK[event.type];
+      state.shipment.status = event.type;
+      if (!wasPickedUp) {
+        await record('milestone', 'parcel_picked_up', 'shipped', { detail });
+        await notify('shipped', { carrierId: booking.carrierId, trackingNumber: booking.trackingNumber, eta: booking.eta });
+      }
+      if (event.type === 'delivered') await record('milestone', 'parcel_delivered', 'delivered', { detail });
+      else if (event.type !== 'picked_up') await record('note', `parcel_${event.type}`, state.status, { detail });
+    }
+
+    // ── After delivery: survey, return and survey windows, then completion ─────────────────────
+    const deliveredAt = Date.now();
+    const surveyClosesAt = deliveredAt + policy.surveyWindowMs;
+    const completesAt = deliveredAt + Math.max(policy.surveyWindowMs, policy.returnWindowMs);
+    await notify('delivered', { trackingNumber: booking.trackingNumber });
+    await activities.sendSurvey({ orderId, closesAt: new Date(surveyClosesAt).toISOString() });
+    await record('note', 'survey_sent', state.status, { detail: { closesAt: new Date(surveyClosesAt).toISOString() } });
+    waitFor(`the return window and the survey (until ${new Date(completesAt).toISOString()})`);
+    while (Date.now() < completesAt) {
+      const surveyOpen = state.feedback === null && Date.now() < surveyClosesAt;
+      const until = (surveyOpen ? surveyClosesAt : completesAt) - Date.now();
+      const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0, until);
+      if (!woke) continue;
+      if (paymentInbox.length > 0) {
+        await handlePayment(paymentInbox.shift()!);
+        continue;
+      }
+      const feedback = feedbackInbox!;
+      state.feedback = feedback;
+      await activities.recordFeedback({ orderId, ...feedback });
+      await record('note', 'feedback_received', state.status, { actor: 'customer', detail: { ...feedback.ratings, comment: feedback.comment ?? null } });
+    }
+    await activities.creditEarnedPoints({ orderId });
+    return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
+  }
 
   async function handlePayment(event: PaymentEvent): Promise<void> {
     const detail = { eventId: event.eventId, transactionId: event.transactionId, amount: event.amount, currency: event.currency };

@@ -14,6 +14,7 @@ export const InvoiceSchema = z.object({
   number: z.string(),
   orderId: z.string(),
   kind: z.enum(['invoice', 'credit_note']),
+  creditsInvoice: z.string().nullable().describe('for a credit note: the invoice it voids'),
   customerId: z.string(),
   billTo: z.record(z.string(), z.unknown()).describe('name, email and address'),
   lines: z.array(z.record(z.string(), z.unknown())).describe('sku, description, quantity, unitPrice and lineTotal'),
@@ -36,7 +37,7 @@ export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> 
     schema: {
       tags: ['invoices'],
       summary: 'Read an archived invoice',
-      params: z.object({ number: z.string().regex(/^INV-\d{4}-\d{6}$/, 'must be an invoice number such as INV-2026-000001') }),
+      params: z.object({ number: z.string().regex(/^(INV|CN)-\d{4}-\d{6}$/, 'must be an invoice or credit note number such as INV-2026-000001') }),
       response: { 200: InvoiceSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },
     },
   }, async (request) => {
@@ -46,6 +47,7 @@ export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> 
       number: row.number,
       orderId: row.orderId,
       kind: row.kind,
+      creditsInvoice: row.creditsInvoice,
       customerId: row.customerId,
       billTo: row.billTo,
       lines: row.lines,

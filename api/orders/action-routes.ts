@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
-import { orders, surveys } from '../../db/schema.js';
-import { confirmOrderUpdate, feedbackSubmittedSignal } from '../../workflows/order.js';
+import { orderEvents, orders, surveys } from '../../db/schema.js';
+import { cancelOrderUpdate, confirmOrderUpdate, feedbackSubmittedSignal, type CancelResult } from '../../workflows/order.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
@@ -15,6 +15,23 @@ const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5')
 
 /** Body of `POST /v1/orders/:id/confirm`. */
 export const ConfirmOrderSchema = z.strictObject({ confirmedBy: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() });
+/** Body of `POST /v1/orders/:id/cancel`. */
+export const CancelOrderSchema = z.strictObject({ reason: z.string().trim().min(1).max(500), requestedBy: z.string().trim().min(1).max(200) });
+const CancelResultSchema = z.object({ orderId: z.string(), status: z.string(), reason: z.string(), undone: z.array(z.string()), refunded: z.number().int(), creditNote: z.string().nullable() });
+
+/** The answer a finished cancellation gave, from the timeline: asking again returns it unchanged. */
+async function recordedCancellation(db: Database, orderId: string): Promise<CancelResult | undefined> {
+  const [event] = await db
+    .select()
+    .from(orderEvents)
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.name, 'order_cancelled')))
+    .orderBy(desc(orderEvents.seq))
+    .limit(1);
+  if (!event) return undefined;
+  const detail = (event.detail ?? {}) as Partial<CancelResult>;
+  return { status: 'cancelled', reason: event.reason ?? 'cancelled', undone: detail.undone ?? [], refunded: detail.refunded ?? 0, creditNote: detail.creditNote ?? null };
+}
+
 /** Body of `POST /v1/orders/:id/feedback`. */
 export const FeedbackSchema = z.strictObject({ ratings: z.strictObject({ product: Rating, delivery: Rating, service: Rating }), comment: z.string().max(4000).optional() });
 
@@ -51,6 +68,29 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
         .getHandle(orderWorkflowId(request.params.id))
         .executeUpdate(confirmOrderUpdate, { args: [{ actor: request.body.confirmedBy, note: request.body.note }] });
       return { orderId: request.params.id, ...result };
+    } catch (error) {
+      throw refusal(error, status);
+    }
+  });
+
+  app.post('/v1/orders/:id/cancel', {
+    onRequest: auth.require('service', 'support'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Cancel an order before pickup; every side effect is undone',
+      description: 'Refused with 409 once the carrier has the parcel (request a return instead). Cancelling again returns the same answer.',
+      params: OrderParams,
+      body: CancelOrderSchema,
+      response: { 200: CancelResultSchema },
+    },
+  }, async (request) => {
+    const orderId = request.params.id;
+    const status = await currentStatus(db, orderId);
+    const earlier = status === 'cancelled' ? await recordedCancellation(db, orderId) : undefined;
+    if (earlier) return { orderId, ...earlier };
+    try {
+      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrderUpdate, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }] });
+      return { orderId, ...result };
     } catch (error) {
       throw refusal(error, status);
     }

@@ -35,6 +35,7 @@ CREATE TABLE "invoices" (
 	"number" text PRIMARY KEY NOT NULL,
 	"order_id" text NOT NULL,
 	"kind" text DEFAULT 'invoice' NOT NULL,
+	"credits_invoice" text,
 	"customer_id" text NOT NULL,
 	"bill_to" jsonb NOT NULL,
 	"lines" jsonb NOT NULL,
