@@ -98,6 +98,24 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
         return { committedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
       });
     },
+
+    /** Puts a returned order's goods back as new lots in the warehouses they left (FIFO: they sell last); once only. */
+    async restockReturnedGoods(input: { orderId: string }): Promise<{ restockedUnits: number }> {
+      return db.transaction(async (tx) => {
+        const shipped = await tx
+          .select()
+          .from(reservations)
+          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'committed')))
+          .orderBy(asc(reservations.id))
+          .for('update');
+        if (shipped.length === 0) return { restockedUnits: 0 };
+        await tx.insert(stockLots).values(
+          shipped.map((r) => ({ sku: r.sku, warehouseId: r.warehouseId, lotCode: `RET-${input.orderId}-${r.id}`, receivedAt: new Date(), onHand: r.quantity })),
+        );
+        await tx.update(reservations).set({ status: 'returned' }).where(inArray(reservations.id, shipped.map((r) => r.id)));
+        return { restockedUnits: shipped.reduce((sum, r) => sum + r.quantity, 0) };
+      });
+    },
   };
 }
 

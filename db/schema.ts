@@ -121,7 +121,7 @@ export const reservations = pgTable('reservations', {
   sku: text('sku').notNull(),
   warehouseId: text('warehouse_id').notNull(),
   quantity: integer('quantity').notNull(),
-  status: text('status', { enum: ['reserved', 'released', 'committed'] }).notNull().default('reserved'),
+  status: text('status', { enum: ['reserved', 'released', 'committed', 'returned'] }).notNull().default('reserved'),
   createdAt: createdAt(),
 }, (t) => [uniqueIndex('reservations_line_lot').on(t.orderId, t.lineNo, t.lotId), check('reservations_quantity_positive', sql`${t.quantity} > 0`)]);
 

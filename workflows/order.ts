@@ -77,7 +77,13 @@ export interface CancelRequest {
   reason: string;
 }
 
-/** What a cancellation undid; asking again returns the same answer. */
+/** A customer's wish to send a delivered order back, relayed by support or a service. */
+export interface ReturnRequest {
+  actor: string;
+  reason: string;
+}
+
+/** What a cancellation or return undid; asking again returns the same answer. */
 export interface CancelResult {
   status: OrderStatus;
   reason: string;
@@ -99,6 +105,7 @@ export interface OrderState {
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
   cancellation: { request: CancelRequest; result: CancelResult | null } | null;
+  returns: { closesAt: string | null; request: ReturnRequest | null; result: CancelResult | null };
   flags: string[];
   waitingFor: string | null;
   outcome: { reason: string; detail?: unknown } | null;
@@ -113,6 +120,8 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
+/** Takes a delivered order back inside the return window: refund, credit note, goods back in stock. */
+export const requestReturnUpdate = defineUpdate<CancelResult, [ReturnRequest]>('requestReturn');
 /** Cancels an order that has not been picked up, undoing every side effect; refused (with the reason) after pickup. */
 export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');
 /** The live state of the order. */
@@ -146,6 +155,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     invoice: null,
     feedback: null,
     cancellation: null,
+    returns: { closesAt: null, request: null, result: null },
     flags: [],
     waitingFor: null,
     outcome: null,
@@ -209,6 +219,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
   );
 
+  setHandler(
+    requestReturnUpdate,
+    async (request) => {
+      state.returns.request ??= request;
+      await condition(() => state.returns.result !== null);
+      return state.returns.result!;
+    },
+    {
+      validator: (request) => {
+        if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (state.returns.request) return; // asked before: the same answer again
+        if (state.status !== 'delivered' || state.outcome) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only delivered orders can be returned`, 'NotAllowed');
+        if (state.returns.closesAt && Date.now() > Date.parse(state.returns.closesAt)) {
+          throw ApplicationFailure.nonRetryable(`the return window closed at ${state.returns.closesAt}`, 'NotAllowed');
+        }
+      },
+    },
+  );
+
   /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
   async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string } = {}) {
     const at = new Date().toISOString();
@@ -266,17 +295,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return { undone, refunded, creditNote };
   }
 
-  async function finish(status: 'cancelled' | 'failed' | 'completed', name: string, reason: string, detail?: Record<string, unknown>, actor?: string): Promise<OrderState> {
+  async function finish(status: 'cancelled' | 'failed' | 'completed' | 'returned', name: string, reason: string, detail?: Record<string, unknown>, actor?: string): Promise<OrderState> {
     state.outcome = { reason, ...(detail ? { detail } : {}) };
     waitFor(null);
     let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
     if (status !== 'completed') {
       result = { status, reason, ...(await compensate(reason)) };
-      await notify('order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
+      await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
     }
     await record('milestone', name, status, { reason, detail: { ...detail, ...(status !== 'completed' ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote } : {}) }, ...(actor ? { actor } : {}) });
     // A cancellation asked for while the order was already ending gets the real outcome as its answer.
     if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
+    if (state.returns.request && !state.returns.result) state.returns.result = result;
     await condition(allHandlersFinished);
     return { ...state, allowedActions: [] };
   }
@@ -409,6 +439,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const deliveredAt = Date.now();
     const surveyClosesAt = deliveredAt + policy.surveyWindowMs;
     const completesAt = deliveredAt + Math.max(policy.surveyWindowMs, policy.returnWindowMs);
+    state.returns.closesAt = new Date(deliveredAt + policy.returnWindowMs).toISOString();
     await notify('delivered', { trackingNumber: booking.trackingNumber });
     await activities.sendSurvey({ orderId, closesAt: new Date(surveyClosesAt).toISOString() });
     await record('note', 'survey_sent', state.status, { detail: { closesAt: new Date(surveyClosesAt).toISOString() } });
@@ -416,8 +447,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     while (Date.now() < completesAt) {
       const surveyOpen = state.feedback === null && Date.now() < surveyClosesAt;
       const until = (surveyOpen ? surveyClosesAt : completesAt) - Date.now();
-      const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0, until);
+      const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0 || state.returns.request !== null, until);
       if (!woke) continue;
+      if (state.returns.request) return acceptReturn(state.returns.request);
       if (paymentInbox.length > 0) {
         await handlePayment(paymentInbox.shift()!);
         continue;
@@ -429,6 +461,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     await activities.creditEarnedPoints({ orderId });
     return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
+  }
+
+  /** Refund, credit note and the goods back in stock as new lots; then the order ends as returned. */
+  async function acceptReturn(request: ReturnRequest): Promise<OrderState> {
+    await record('note', 'return_requested', state.status, { actor: request.actor, reason: request.reason });
+    const { restockedUnits } = await activities.restockReturnedGoods({ orderId });
+    return finish('returned', 'order_returned', request.reason, { requestedBy: request.actor, restockedUnits }, request.actor);
   }
 
   async function handlePayment(event: PaymentEvent): Promise<void> {

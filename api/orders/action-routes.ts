@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { orderEvents, orders, surveys } from '../../db/schema.js';
-import { cancelOrderUpdate, confirmOrderUpdate, feedbackSubmittedSignal, type CancelResult } from '../../workflows/order.js';
+import { cancelOrderUpdate, confirmOrderUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/order.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
@@ -15,21 +15,21 @@ const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5')
 
 /** Body of `POST /v1/orders/:id/confirm`. */
 export const ConfirmOrderSchema = z.strictObject({ confirmedBy: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() });
-/** Body of `POST /v1/orders/:id/cancel`. */
+/** Body of `POST /v1/orders/:id/cancel` and `POST /v1/orders/:id/returns`. */
 export const CancelOrderSchema = z.strictObject({ reason: z.string().trim().min(1).max(500), requestedBy: z.string().trim().min(1).max(200) });
 const CancelResultSchema = z.object({ orderId: z.string(), status: z.string(), reason: z.string(), undone: z.array(z.string()), refunded: z.number().int(), creditNote: z.string().nullable() });
 
-/** The answer a finished cancellation gave, from the timeline: asking again returns it unchanged. */
-async function recordedCancellation(db: Database, orderId: string): Promise<CancelResult | undefined> {
+/** The answer a finished cancellation or return gave, from the timeline: asking again returns it unchanged. */
+async function recordedOutcome(db: Database, orderId: string, milestone: 'order_cancelled' | 'order_returned'): Promise<CancelResult | undefined> {
   const [event] = await db
     .select()
     .from(orderEvents)
-    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.name, 'order_cancelled')))
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.name, milestone)))
     .orderBy(desc(orderEvents.seq))
     .limit(1);
   if (!event) return undefined;
   const detail = (event.detail ?? {}) as Partial<CancelResult>;
-  return { status: 'cancelled', reason: event.reason ?? 'cancelled', undone: detail.undone ?? [], refunded: detail.refunded ?? 0, creditNote: detail.creditNote ?? null };
+  return { status: milestone === 'order_cancelled' ? 'cancelled' : 'returned', reason: event.reason ?? milestone, undone: detail.undone ?? [], refunded: detail.refunded ?? 0, creditNote: detail.creditNote ?? null };
 }
 
 /** Body of `POST /v1/orders/:id/feedback`. */
@@ -73,28 +73,43 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     }
   });
 
-  app.post('/v1/orders/:id/cancel', {
-    onRequest: auth.require('service', 'support'),
-    schema: {
-      tags: ['orders'],
-      summary: 'Cancel an order before pickup; every side effect is undone',
-      description: 'Refused with 409 once the carrier has the parcel (request a return instead). Cancelling again returns the same answer.',
-      params: OrderParams,
-      body: CancelOrderSchema,
-      response: { 200: CancelResultSchema },
-    },
-  }, async (request) => {
-    const orderId = request.params.id;
-    const status = await currentStatus(db, orderId);
-    const earlier = status === 'cancelled' ? await recordedCancellation(db, orderId) : undefined;
-    if (earlier) return { orderId, ...earlier };
-    try {
-      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(cancelOrderUpdate, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }] });
-      return { orderId, ...result };
-    } catch (error) {
-      throw refusal(error, status);
-    }
-  });
+  /** Cancel and return share one shape: a reasoned request, the same answer when asked twice, 409 with the reason. */
+  function outcomeRoute(path: string, summary: string, description: string, update: typeof cancelOrderUpdate, milestone: 'order_cancelled' | 'order_returned') {
+    const endedAs = milestone === 'order_cancelled' ? 'cancelled' : 'returned';
+    app.post(path, {
+      onRequest: auth.require('service', 'support'),
+      schema: { tags: ['orders'], summary, description, params: OrderParams, body: CancelOrderSchema, response: { 200: CancelResultSchema } },
+    }, async (request) => {
+      const orderId = request.params.id;
+      const status = await currentStatus(db, orderId);
+      const earlier = status === endedAs ? await recordedOutcome(db, orderId, milestone) : undefined;
+      if (earlier) return { orderId, ...earlier };
+      if (endedAs === 'returned' && status === 'completed') {
+        throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', status });
+      }
+      try {
+        const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }] });
+        return { orderId, ...result };
+      } catch (error) {
+        throw refusal(error, status);
+      }
+    });
+  }
+
+  outcomeRoute(
+    '/v1/orders/:id/cancel',
+    'Cancel an order before pickup; every side effect is undone',
+    'Refused with 409 once the carrier has the parcel (request a return instead). Cancelling again returns the same answer.',
+    cancelOrderUpdate,
+    'order_cancelled',
+  );
+  outcomeRoute(
+    '/v1/orders/:id/returns',
+    'Return a delivered order inside the return window: refund, credit note, goods back in stock',
+    'Refused with 409 before delivery or after the return window. Asking again returns the same answer.',
+    requestReturnUpdate,
+    'order_returned',
+  );
 
   app.post('/v1/orders/:id/feedback', {
     onRequest: auth.require('service'),
