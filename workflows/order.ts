@@ -279,10 +279,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       }
       // Goods the carrier already has are not back on the shelf.
       if (state.allocations.length > 0 && !pickedUp && (await activities.releaseStock({ orderId })).releasedUnits > 0) undone.push('stock_released');
-      if (state.payment.amountPaid > state.payment.amountRefunded && state.payment.intentId) {
+      if (state.payment.amountPaid > state.payment.amountRefunded) {
         refunded = state.payment.amountPaid - state.payment.amountRefunded;
-        await activities.refundPayment({ orderId, intentId: state.payment.intentId, amount: refunded, currency: pricing.currency, reason, idempotencyKey: `${orderId}:refund:full` });
-        state.payment.amountRefunded += refunded;
+        await refund(refunded, pricing.currency, reason, `${orderId}:refund:full`);
         state.payment.status = 'refunded';
         undone.push('payment_refunded');
       }
@@ -463,6 +462,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
   }
 
+  /** Sends money back to the customer and keeps the order's own account of it. */
+  async function refund(amount: number, currency: string, reason: string, idempotencyKey: string) {
+    await activities.refundPayment({ orderId, intentId: state.payment.intentId!, amount, currency, reason, idempotencyKey });
+    state.payment.amountRefunded += amount;
+  }
+
   /** Refund, credit note and the goods back in stock as new lots; then the order ends as returned. */
   async function acceptReturn(request: ReturnRequest): Promise<OrderState> {
     await record('note', 'return_requested', state.status, { actor: request.actor, reason: request.reason });
@@ -490,16 +495,20 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       await record('note', event.type.replace('.', '_'), state.status, { detail });
       return;
     }
-    if (state.payment.status === 'captured') {
-      await record('flag', 'duplicate_payment', state.status, { detail });
+    if (state.payment.status === 'captured' || event.amount < pricing.total || event.currency !== pricing.currency) {
+      // Money we must not keep: a second payment, or one that does not cover the order. Send it back whole.
+      const flag = state.payment.status === 'captured' ? 'duplicate_payment' : 'payment_amount_mismatch';
+      state.payment.amountPaid += event.amount;
+      await refund(event.amount, event.currency, `${flag}: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`);
+      await record('flag', flag, state.status, { reason: `refunded ${event.amount} ${event.currency}`, detail: { ...detail, expected: pricing.total } });
       return;
     }
-    if (event.amount !== pricing.total || event.currency !== pricing.currency) {
-      await record('flag', 'payment_amount_mismatch', state.status, { detail: { ...detail, expected: pricing.total } });
-      return;
+    if (event.amount > pricing.total) {
+      await refund(event.amount - pricing.total, event.currency, `overpayment: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`);
+      await record('flag', 'payment_amount_mismatch', state.status, { reason: `refunded the surplus of ${event.amount - pricing.total}`, detail: { ...detail, expected: pricing.total } });
     }
     state.payment.status = 'captured';
-    state.payment.amountPaid = event.amount;
+    state.payment.amountPaid += event.amount;
     await record('milestone', 'payment_captured', state.status, { detail });
   }
 }

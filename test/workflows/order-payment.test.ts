@@ -78,8 +78,26 @@ describe('waiting for payment', () => {
       expect.objectContaining({ kind: 'note', name: 'payment_failed', reason: 'card_declined' }),
       expect.objectContaining({ kind: 'flag', name: 'payment_amount_mismatch' }),
     ]));
+    // The short payment was sent back whole: the customer pays once, the right amount.
     const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id));
-    expect(ledger.map((p) => p.kind).sort()).toEqual(['capture', 'capture', 'failure']);
+    expect(ledger.map((p) => [p.kind, p.amount]).sort()).toEqual(
+      [['capture', order.pricing.total - 1], ['capture', order.pricing.total], ['failure', order.pricing.total], ['refund', order.pricing.total - 1]].sort(),
+    );
+    expect(confirmed.payment).toMatchObject({ status: 'captured', amountPaid: 2 * order.pricing.total - 1, amountRefunded: order.pricing.total - 1 });
+  });
+
+  it('refunds a duplicate payment and the surplus of an overpayment, and flags a chargeback', async () => {
+    const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
+    const order = await placeAwaitingPayment(sku);
+    await sendPaymentWebhook(stack.app, order, { amount: order.pricing.total + 500 });
+    await waitForMilestone(stack.app, order.id, 'order_confirmed');
+    await sendPaymentWebhook(stack.app, order);
+    await sendPaymentWebhook(stack.app, order, { type: 'chargeback.created' });
+    await expect.poll(async () => (await getOrder(stack.app, order.id)).flags, { timeout: 10_000 }).toEqual(['payment_amount_mismatch', 'duplicate_payment', 'chargeback']);
+    const refunds = (await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).filter((p) => p.kind === 'refund');
+    expect(refunds.map((r) => r.amount).sort((a, b) => a - b)).toEqual([500, order.pricing.total].sort((a, b) => a - b));
+    const current = await getOrder(stack.app, order.id);
+    expect(current.payment.amountPaid - current.payment.amountRefunded).toBe(order.pricing.total);
   });
 
   it('cancels an unpaid order at the deadline and gives back its stock and points', async () => {
