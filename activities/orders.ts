@@ -1,5 +1,7 @@
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { customers, orderEvents, orders, products } from '../db/schema.js';
+import { checkContactInfo, type ContactProblem } from '../domain/contact-check.js';
+import { AddressSchema, type PlaceOrder } from '../domain/order-schema.js';
 import type { ActivityDeps } from './deps.js';
 
 /** One entry of the order timeline, as the workflow decided it. */
@@ -15,6 +17,15 @@ export interface OrderProgress {
   reason?: string;
   detail?: Record<string, unknown>;
   flags?: string[];
+  /** A new hold reason; null releases the hold; absent leaves it. */
+  hold?: string | null | undefined;
+}
+
+/** What support may correct while an order is held for its contact details. */
+export interface InfoCorrection {
+  shippingAddress?: PlaceOrder['shippingAddress'];
+  customerPhone?: string;
+  customerName?: string;
 }
 
 /** Why an order failed verification. */
@@ -39,6 +50,29 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return problems.length === 0 ? { ok: true } : { ok: false, problems };
     },
 
+    /** Checks that the order's address and contact details are deliverable, as stored now. */
+    async verifyContactInfo(input: { orderId: string }): Promise<{ ok: boolean; problems: ContactProblem[] }> {
+      const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
+      if (!order) return { ok: false, problems: [{ path: 'orderId', message: 'no such order' }] };
+      const problems = checkContactInfo(order.request);
+      return { ok: problems.length === 0, problems };
+    },
+
+    /** Applies a support correction of the shipping address or phone numbers to the stored order. */
+    async applyInfoCorrection(input: { orderId: string; correction: InfoCorrection }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [order] = await tx.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId)).for('update');
+        if (!order) return;
+        const { shippingAddress, customerPhone, customerName } = input.correction;
+        const request: PlaceOrder = {
+          ...order.request,
+          customer: { ...order.request.customer, ...(customerPhone ? { phone: customerPhone } : {}), ...(customerName ? { name: customerName } : {}) },
+          shippingAddress: shippingAddress ? AddressSchema.parse(shippingAddress) : order.request.shippingAddress,
+        };
+        await tx.update(orders).set({ request, updatedAt: sql`now()` }).where(eq(orders.id, input.orderId));
+      });
+    },
+
     /** Writes a timeline entry and the order's current status in one transaction, once per step. */
     async recordOrderProgress(progress: OrderProgress): Promise<void> {
       await db.transaction(async (tx) => {
@@ -60,7 +94,7 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
         if (inserted.length === 0) return;
         await tx
           .update(orders)
-          .set({ status: progress.status, updatedAt: sql`now()`, ...(progress.flags ? { flags: progress.flags } : {}) })
+          .set({ status: progress.status, updatedAt: sql`now()`, ...(progress.flags ? { flags: progress.flags } : {}), ...(progress.hold !== undefined ? { holdReason: progress.hold } : {}) })
           .where(eq(orders.id, progress.orderId));
       });
     },

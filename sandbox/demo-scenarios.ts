@@ -13,6 +13,7 @@ export function demoScenarios(runTag: string): Scenario[] {
     { name: 'phone agent', body: body({ channel: 'phone', customer: customer('Alan Turing', 'alan@example.com'), shippingAddress: address('Alan Turing', 'Cologne'), lines: [{ sku: 'ACC-002', quantity: 1 }, { sku: 'ACC-006', quantity: 3 }], paymentMethod: 'debit_card' }), carrierException: true },
     { name: 'marketplace', body: body({ channel: 'marketplace', externalId: `MKT-${runTag}-1`, customer: customer('Linus Pauling', 'linus@example.com'), shippingAddress: address('Linus Pauling', 'Leipzig'), lines: [{ sku: 'COF-004', quantity: 2 }] }) },
     { name: 'e-mail bulk (review)', body: body({ channel: 'email', customer: customer('Office Buyer', `office-${runTag}@example.com`), shippingAddress: address('Office Buyer', 'Dresden'), lines: [{ sku: 'COF-002', quantity: 24 }] }) },
+    { name: 'phone typo (hold)', body: body({ channel: 'phone', customer: customer('Typo Customer', `typo-${runTag}@example.com`), shippingAddress: { ...address('Typo Customer', 'Potsdam'), postalCode: '1446' }, lines: [{ sku: 'TEA-003', quantity: 2 }] }), correction: { shippingAddress: address('Typo Customer', 'Potsdam') } },
     { name: 'abandoned cart', body: body({ channel: 'web', customer: customer('Window Shopper', `shopper-${runTag}@example.com`), shippingAddress: address('Window Shopper', 'Bonn'), lines: [{ sku: 'TEA-002', quantity: 1 }] }), neverPay: true },
   ];
 }

@@ -12,6 +12,8 @@ export interface Scenario {
   neverPay?: boolean;
   /** The carrier reports an exception in transit before delivering. */
   carrierException?: boolean;
+  /** Support's correction when the order is held for its contact details. */
+  correction?: Record<string, unknown>;
 }
 
 /** Where the simulator sends its requests, as which parties. */
@@ -65,6 +67,12 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
     say(`placed ${orderId}, total ${(placed.body.pricing.total / 100).toFixed(2)} ${placed.body.pricing.currency}`);
 
     let order = await until(orderId, (o) => o.status !== 'received' && o.status !== 'reserving');
+    if (order.status === 'on_hold' && scenario.correction) {
+      await pause();
+      const corrected = await api('POST', `/v1/orders/${orderId}/info-correction`, options.supportKey, { requestedBy: 'demo-support', ...scenario.correction });
+      say(`on hold for its address; support calls the customer and corrects it (${corrected.status})`);
+      order = await until(orderId, (o) => !['received', 'reserving', 'on_hold'].includes(o.status));
+    }
     if (order.status !== 'awaiting_payment') return order.status;
     if (scenario.neverPay) {
       say('customer walks away without paying; waiting for the payment deadline');

@@ -19,7 +19,10 @@ import type { Channel, OrderType } from '../domain/order-schema.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { Review } from '../domain/risk.js';
-import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
+import type { InfoCorrection } from '../activities/orders.js';
+import type { ContactProblem } from '../domain/contact-check.js';
+import { AddressSchema } from '../domain/order-schema.js';
+import { FlaggedKey, HoldReasonKey, OrderStatusKey } from './search-attributes.js';
 
 /** What the API hands the workflow at placement: ids, priced lines, the risk review and the policy in force. */
 export interface OrderWorkflowInput {
@@ -77,6 +80,18 @@ export interface CancelRequest {
   reason: string;
 }
 
+/** Support's correction of the details that put an order on hold. */
+export interface CorrectInfoRequest {
+  actor: string;
+  correction: InfoCorrection;
+}
+
+/** Whether the correction released the hold, and what is still wrong if not. */
+export interface CorrectInfoResult {
+  status: 'released' | 'still_on_hold';
+  problems: ContactProblem[];
+}
+
 /** A customer's wish to send a delivered order back, relayed by support or a service. */
 export interface ReturnRequest {
   actor: string;
@@ -104,6 +119,7 @@ export interface OrderState {
   shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
+  hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
   cancellation: { request: CancelRequest; result: CancelResult | null } | null;
   returns: { closesAt: string | null; request: ReturnRequest | null; result: CancelResult | null };
   flags: string[];
@@ -120,6 +136,8 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
+/** Corrects the address or phone of an order on hold and re-runs verification; refused when the order is not on hold. */
+export const correctInfoUpdate = defineUpdate<CorrectInfoResult, [CorrectInfoRequest]>('correctInfo');
 /** Takes a delivered order back inside the return window: refund, credit note, goods back in stock. */
 export const requestReturnUpdate = defineUpdate<CancelResult, [ReturnRequest]>('requestReturn');
 /** Cancels an order that has not been picked up, undoing every side effect; refused (with the reason) after pickup. */
@@ -154,6 +172,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     shipment: null,
     invoice: null,
     feedback: null,
+    hold: null,
     cancellation: null,
     returns: { closesAt: null, request: null, result: null },
     flags: [],
@@ -220,6 +239,24 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   setHandler(
+    correctInfoUpdate,
+    async ({ correction }) => {
+      await activities.applyInfoCorrection({ orderId, correction });
+      const check = await activities.verifyContactInfo({ orderId });
+      if (state.hold) state.hold = check.ok ? null : { ...state.hold, problems: check.problems };
+      return { status: check.ok ? 'released' : 'still_on_hold', problems: check.problems };
+    },
+    {
+      validator: ({ actor, correction }) => {
+        if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (state.status !== 'on_hold' || !state.hold) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders on hold take corrections`, 'NotAllowed');
+        if (!correction.shippingAddress && !correction.customerPhone && !correction.customerName) throw ApplicationFailure.nonRetryable('nothing to correct', 'InvalidRequest');
+        if (correction.shippingAddress && !AddressSchema.safeParse(correction.shippingAddress).success) throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
+      },
+    },
+  );
+
+  setHandler(
     requestReturnUpdate,
     async (request) => {
       state.returns.request ??= request;
@@ -239,7 +276,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   );
 
   /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
-  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string } = {}) {
+  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null } = {}) {
     const at = new Date().toISOString();
     if (kind === 'milestone') state.milestones.push({ name, at });
     if (kind === 'flag' && !state.flags.includes(name)) {
@@ -251,7 +288,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     }
     step += 1;
-    await activities.recordOrderProgress({ orderId, seq: step, kind, name, status, actor: extra.actor ?? 'orchestrator', at, reason: extra.reason, detail: extra.detail, flags: [...state.flags] });
+    await activities.recordOrderProgress({ orderId, seq: step, kind, name, status, actor: extra.actor ?? 'orchestrator', at, reason: extra.reason, detail: extra.detail, flags: [...state.flags], hold: extra.hold });
   }
 
   function waitFor(what: string | null) {
@@ -329,6 +366,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const verification = await activities.verifyOrder({ orderId, skus: input.lines.map((line) => line.sku) });
     if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
     checkpoint();
+    const contact = await activities.verifyContactInfo({ orderId });
+    if (!contact.ok) {
+      const ended = await holdForCorrection(contact.problems);
+      if (ended) return ended;
+    }
 
     await record('milestone', 'order_verified', 'reserving');
     const reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
@@ -460,6 +502,22 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     await activities.creditEarnedPoints({ orderId });
     return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
+  }
+
+  /** Holds the order until support corrects its contact details; no correction by the deadline cancels it. */
+  async function holdForCorrection(problems: ContactProblem[]): Promise<OrderState | null> {
+    const reason = 'unverifiable_contact_info';
+    state.hold = { reason, problems, deadline: new Date(Date.now() + policy.infoHoldTimeoutMs).toISOString() };
+    upsertSearchAttributes([{ key: HoldReasonKey, value: reason }]);
+    await record('milestone', 'order_on_hold', 'on_hold', { reason: problems.map((p) => `${p.path} ${p.message}`).join('; '), detail: { problems }, hold: reason });
+    await notify('info_needed', { problems });
+    waitFor(`corrected contact details by ${state.hold.deadline}`);
+    const released = await condition(() => state.hold === null || state.cancellation !== null, policy.infoHoldTimeoutMs);
+    checkpoint();
+    if (!released) return finish('cancelled', 'order_cancelled', 'info_not_corrected', { problems: state.hold?.problems ?? problems });
+    upsertSearchAttributes([{ key: HoldReasonKey, value: '' }]);
+    await record('milestone', 'hold_released', 'received', { reason: 'contact details corrected and verified', hold: null });
+    return null;
   }
 
   /** Sends money back to the customer and keeps the order's own account of it. */

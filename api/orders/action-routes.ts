@@ -4,8 +4,9 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
+import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
 import { orderEvents, orders, surveys } from '../../db/schema.js';
-import { cancelOrderUpdate, confirmOrderUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/order.js';
+import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/order.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
@@ -31,6 +32,11 @@ async function recordedOutcome(db: Database, orderId: string, milestone: 'order_
   const detail = (event.detail ?? {}) as Partial<CancelResult>;
   return { status: milestone === 'order_cancelled' ? 'cancelled' : 'returned', reason: event.reason ?? milestone, undone: detail.undone ?? [], refunded: detail.refunded ?? 0, creditNote: detail.creditNote ?? null };
 }
+
+/** Body of `POST /v1/orders/:id/info-correction`: any of the contact details that put the order on hold. */
+export const InfoCorrectionSchema = z
+  .strictObject({ requestedBy: z.string().trim().min(1).max(200), shippingAddress: AddressSchema.optional(), customerPhone: CustomerSchema.shape.phone.optional(), customerName: CustomerSchema.shape.name.optional() })
+  .refine((body) => body.shippingAddress || body.customerPhone || body.customerName, { message: 'give shippingAddress, customerPhone or customerName', path: ['shippingAddress'] });
 
 /** Body of `POST /v1/orders/:id/feedback`. */
 export const FeedbackSchema = z.strictObject({ ratings: z.strictObject({ product: Rating, delivery: Rating, service: Rating }), comment: z.string().max(4000).optional() });
@@ -110,6 +116,27 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     requestReturnUpdate,
     'order_returned',
   );
+
+  app.post('/v1/orders/:id/info-correction', {
+    onRequest: auth.require('support'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Correct the contact details of an order on hold; verification runs again',
+      params: OrderParams,
+      body: InfoCorrectionSchema,
+      response: { 200: z.object({ orderId: z.string(), status: z.enum(['released', 'still_on_hold']), problems: z.array(z.object({ path: z.string(), message: z.string() })) }) },
+    },
+  }, async (request) => {
+    const orderId = request.params.id;
+    const status = await currentStatus(db, orderId);
+    const { requestedBy, ...correction } = request.body;
+    try {
+      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(correctInfoUpdate, { args: [{ actor: requestedBy, correction }] });
+      return { orderId, ...result };
+    } catch (error) {
+      throw refusal(error, status);
+    }
+  });
 
   app.post('/v1/orders/:id/feedback', {
     onRequest: auth.require('service'),
