@@ -47,6 +47,12 @@ async function currentStatus(db: Database, orderId: string): Promise<string> {
   return order.status;
 }
 
+/** A retried support call carries the same Idempotency-Key: Temporal then answers it from the first call. */
+function updateId(headers: Record<string, string | string[] | undefined>): { updateId?: string } {
+  const key = headers['idempotency-key'];
+  return typeof key === 'string' && /^[\w.:-]{8,200}$/.test(key) ? { updateId: `req-${key}` } : {};
+}
+
 /** Turns a workflow's refusal into a 409 with its reason; anything else is rethrown. */
 function refusal(error: unknown, status: string): Problem {
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
@@ -72,7 +78,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     try {
       const result = await temporal.workflow
         .getHandle(orderWorkflowId(request.params.id))
-        .executeUpdate(confirmOrderUpdate, { args: [{ actor: request.body.confirmedBy, note: request.body.note }] });
+        .executeUpdate(confirmOrderUpdate, { args: [{ actor: request.body.confirmedBy, note: request.body.note }], ...updateId(request.headers) });
       return { orderId: request.params.id, ...result };
     } catch (error) {
       throw refusal(error, status);
@@ -94,7 +100,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
         throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', status });
       }
       try {
-        const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }] });
+        const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }], ...updateId(request.headers) });
         return { orderId, ...result };
       } catch (error) {
         throw refusal(error, status);
@@ -131,7 +137,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     const status = await currentStatus(db, orderId);
     const { requestedBy, ...correction } = request.body;
     try {
-      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(correctInfoUpdate, { args: [{ actor: requestedBy, correction }] });
+      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(correctInfoUpdate, { args: [{ actor: requestedBy, correction }], ...updateId(request.headers) });
       return { orderId, ...result };
     } catch (error) {
       throw refusal(error, status);

@@ -147,3 +147,19 @@ describe('deadlines after payment', () => {
     expect(description.typedSearchAttributes.getAll().find((pair) => pair.key.name === 'Flagged')?.value).toBe(true);
   });
 });
+
+describe('retried support calls', () => {
+  it('answers a confirmation retried with the same Idempotency-Key like the first, instead of refusing it', async () => {
+    const sku = await createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 50 }] });
+    const orderId = (await postOrder(stack.app, orderRequest([{ sku, quantity: 22 }]))).json().id;
+    await payInFull(stack.app, orderId);
+    await waitForStatus(stack.app, orderId, 'awaiting_confirmation');
+    const confirm = (key: string) =>
+      stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: { ...asSupport, 'idempotency-key': key }, payload: { confirmedBy: 'sam@support' } });
+    const first = await confirm('confirm-call-0001');
+    const retried = await confirm('confirm-call-0001');
+    expect([first.statusCode, retried.statusCode]).toEqual([200, 200]);
+    expect(retried.json()).toEqual(first.json());
+    expect((await confirm('confirm-call-0002')).statusCode).toBe(409);
+  });
+});
