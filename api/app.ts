@@ -8,6 +8,7 @@ import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
+import { stockReceiptRoutes } from './catalog/stock-receipts.js';
 import { invoiceRoutes } from './invoices/routes.js';
 import { orderActionRoutes } from './orders/action-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(orderListRoutes, { db: deps.db, auth });
   await app.register(orderActionRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(catalogRoutes, { db: deps.db, auth });
+  await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret });
   await app.register(carrierWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.carrierWebhookSecret });

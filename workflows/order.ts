@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
-import type { Allocation } from '../activities/types.js';
+import type { Allocation, Shortage } from '../activities/types.js';
 import { allowedActions, isCancellable, type OrderAction, type OrderStatus } from '../domain/order-status.js';
 import type { Channel, OrderType } from '../domain/order-schema.js';
 import type { OrderPolicy } from '../domain/policy.js';
@@ -92,6 +92,20 @@ export interface CorrectInfoResult {
   problems: ContactProblem[];
 }
 
+/** What support decided for an order stock cannot cover. */
+export interface ResolveShortageRequest {
+  actor: string;
+  decision: ShortageDecision;
+}
+
+/** The decisions this version takes: wait for restock (the order is back-ordered) or cancel. */
+export type ShortageDecision = 'wait_restock' | 'cancel';
+
+/** Stock arrived for these SKUs: back-ordered orders try their reservation again. */
+export interface StockReplenished {
+  skus: string[];
+}
+
 /** A customer's wish to send a delivered order back, relayed by support or a service. */
 export interface ReturnRequest {
   actor: string;
@@ -120,6 +134,7 @@ export interface OrderState {
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
   hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
+  shortage: { shortages: Shortage[]; deadline: string; decision: ShortageDecision | null; decidedBy: string | null } | null;
   cancellation: { request: CancelRequest; result: CancelResult | null } | null;
   returns: { closesAt: string | null; request: ReturnRequest | null; result: CancelResult | null };
   flags: string[];
@@ -138,6 +153,10 @@ export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitt
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
 /** Corrects the address or phone of an order on hold and re-runs verification; refused when the order is not on hold. */
 export const correctInfoUpdate = defineUpdate<CorrectInfoResult, [CorrectInfoRequest]>('correctInfo');
+/** Decides what happens to an order stock cannot cover; refused in any other stage. */
+export const resolveShortageUpdate = defineUpdate<{ decision: ShortageDecision }, [ResolveShortageRequest]>('resolveShortage');
+/** Inventory received stock: a back-ordered order retries its reservation. */
+export const stockReplenishedSignal = defineSignal<[StockReplenished]>('stockReplenished');
 /** Takes a delivered order back inside the return window: refund, credit note, goods back in stock. */
 export const requestReturnUpdate = defineUpdate<CancelResult, [ReturnRequest]>('requestReturn');
 /** Cancels an order that has not been picked up, undoing every side effect; refused (with the reason) after pickup. */
@@ -173,6 +192,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     invoice: null,
     feedback: null,
     hold: null,
+    shortage: null,
     cancellation: null,
     returns: { closesAt: null, request: null, result: null },
     flags: [],
@@ -255,6 +275,28 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       },
     },
   );
+
+  setHandler(
+    resolveShortageUpdate,
+    ({ actor, decision }) => {
+      state.shortage!.decision = decision;
+      state.shortage!.decidedBy = actor;
+      return { decision };
+    },
+    {
+      validator: ({ actor, decision }) => {
+        if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (decision !== 'wait_restock' && decision !== 'cancel') throw ApplicationFailure.nonRetryable(`decision ${String(decision)} is not supported: use wait_restock or cancel`, 'InvalidRequest');
+        if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision) {
+          throw ApplicationFailure.nonRetryable(`order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`, 'NotAllowed');
+        }
+      },
+    },
+  );
+  let restocked = false;
+  setHandler(stockReplenishedSignal, () => {
+    restocked = true;
+  });
 
   setHandler(
     requestReturnUpdate,
@@ -373,8 +415,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
 
     await record('milestone', 'order_verified', 'reserving');
-    const reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
-    if (!reservation.ok) return finish('cancelled', 'order_cancelled', 'insufficient_stock', { shortages: reservation.shortages });
+    let reservation = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
+    if (!reservation.ok) {
+      const outcome = await settleShortage(reservation.shortages);
+      if ('status' in outcome) return outcome;
+      reservation = outcome;
+    }
     state.allocations = reservation.allocations;
     checkpoint();
 
@@ -502,6 +548,38 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
     await activities.creditEarnedPoints({ orderId });
     return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
+  }
+
+  /**
+   * Stock cannot cover the order: the customer is told and support decides. Waiting for restock
+   * retries the reservation whenever stock arrives; no decision, or no stock, by the deadline cancels.
+   */
+  async function settleShortage(shortages: Shortage[]): Promise<OrderState | { ok: true; allocations: Allocation[] }> {
+    state.shortage = { shortages, deadline: new Date(Date.now() + policy.shortageDecisionTimeoutMs).toISOString(), decision: null, decidedBy: null };
+    await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages } });
+    await notify('stock_shortage', { shortages });
+    waitFor(`a shortage decision (wait for restock or cancel) by ${state.shortage.deadline}`);
+    const decided = await condition(() => state.shortage!.decision !== null || state.cancellation !== null, policy.shortageDecisionTimeoutMs);
+    checkpoint();
+    // The policy default when nobody decides: do not keep the customer waiting on an open question.
+    if (!decided || state.shortage.decision === 'cancel') return finish('cancelled', 'order_cancelled', decided ? 'shortage_cancel' : 'shortage_undecided', { shortages }, state.shortage.decidedBy ?? undefined);
+    await record('note', 'backordered', state.status, { actor: state.shortage.decidedBy!, reason: 'customer waits for restock' });
+    const restockDeadline = Date.now() + policy.shortageDecisionTimeoutMs;
+    waitFor(`restock of ${shortages.map((s) => s.sku).join(', ')} by ${new Date(restockDeadline).toISOString()}`);
+    for (;;) {
+      const remaining = restockDeadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => restocked || state.cancellation !== null, remaining))) {
+        return finish('cancelled', 'order_cancelled', 'restock_timeout', { shortages });
+      }
+      checkpoint();
+      restocked = false;
+      const retry = await activities.reserveStock({ orderId, lines: input.lines, urgent: input.type === 'urgent' });
+      if (retry.ok) {
+        state.shortage.shortages = [];
+        return retry;
+      }
+      state.shortage.shortages = retry.shortages;
+    }
   }
 
   /** Holds the order until support corrects its contact details; no correction by the deadline cancels it. */

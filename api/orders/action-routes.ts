@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
 import { orderEvents, orders, surveys } from '../../db/schema.js';
-import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/order.js';
+import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, resolveShortageUpdate, type CancelResult } from '../../workflows/order.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
@@ -37,6 +37,9 @@ async function recordedOutcome(db: Database, orderId: string, milestone: 'order_
 export const InfoCorrectionSchema = z
   .strictObject({ requestedBy: z.string().trim().min(1).max(200), shippingAddress: AddressSchema.optional(), customerPhone: CustomerSchema.shape.phone.optional(), customerName: CustomerSchema.shape.name.optional() })
   .refine((body) => body.shippingAddress || body.customerPhone || body.customerName, { message: 'give shippingAddress, customerPhone or customerName', path: ['shippingAddress'] });
+
+/** Body of `POST /v1/orders/:id/shortage-resolution`. */
+export const ShortageResolutionSchema = z.strictObject({ decision: z.enum(['wait_restock', 'cancel']), requestedBy: z.string().trim().min(1).max(200) });
 
 /** Body of `POST /v1/orders/:id/feedback`. */
 export const FeedbackSchema = z.strictObject({ ratings: z.strictObject({ product: Rating, delivery: Rating, service: Rating }), comment: z.string().max(4000).optional() });
@@ -138,6 +141,28 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     const { requestedBy, ...correction } = request.body;
     try {
       const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(correctInfoUpdate, { args: [{ actor: requestedBy, correction }], ...updateId(request.headers) });
+      return { orderId, ...result };
+    } catch (error) {
+      throw refusal(error, status);
+    }
+  });
+
+  app.post('/v1/orders/:id/shortage-resolution', {
+    onRequest: auth.require('support'),
+    schema: {
+      tags: ['orders'],
+      summary: 'Decide for an order stock cannot cover: wait for restock (back-order) or cancel',
+      params: OrderParams,
+      body: ShortageResolutionSchema,
+      response: { 200: z.object({ orderId: z.string(), decision: z.string() }) },
+    },
+  }, async (request) => {
+    const orderId = request.params.id;
+    const status = await currentStatus(db, orderId);
+    try {
+      const result = await temporal.workflow
+        .getHandle(orderWorkflowId(orderId))
+        .executeUpdate(resolveShortageUpdate, { args: [{ actor: request.body.requestedBy, decision: request.body.decision }], ...updateId(request.headers) });
       return { orderId, ...result };
     } catch (error) {
       throw refusal(error, status);

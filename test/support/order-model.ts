@@ -1,5 +1,12 @@
 import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities, type OrderActivities } from '../../activities/index.js';
 import { orderWorkflowId } from '../../api/orders/place-order.js';
+import { createSandboxCarrier } from '../../sandbox/carrier.js';
+import { createSandboxNotifier } from '../../sandbox/notifier.js';
+import { createSandboxPaymentProvider } from '../../sandbox/payment-provider.js';
+import type { TestStack } from './stack.js';
 
 /** Whether the order's workflow has nothing left to do right now: closed, or waiting on a timer or a message. */
 async function isIdle(client: Client, orderId: string): Promise<{ idle: boolean; historyLength: number }> {
@@ -28,4 +35,42 @@ export async function waitUntilIdle(client: Client, orderIds: readonly string[],
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
   }
+}
+
+/**
+ * Starts a worker on the stack's task queue (instead of `stack.startWorker()`) whose `activity` waits until
+ * `release()`: holds a workflow at one exact step so a message can be sent to it there.
+ */
+export async function startGatedWorker(stack: TestStack, activity: keyof OrderActivities) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const { config } = stack;
+  const activities = createActivities({
+    db: stack.db,
+    payments: createSandboxPaymentProvider({ secret: config.paymentWebhookSecret }).gateway,
+    carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
+    notifier: createSandboxNotifier(stack.db),
+  });
+  const original = activities[activity] as (...args: unknown[]) => Promise<unknown>;
+  const gated = {
+    ...activities,
+    [activity]: async (...args: unknown[]) => {
+      await gate;
+      return original(...args);
+    },
+  };
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue: stack.taskQueue, activities: gated, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const done = worker.run();
+  return {
+    release,
+    async stop() {
+      release();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+      await connection.close();
+    },
+  };
 }

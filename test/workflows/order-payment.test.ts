@@ -122,12 +122,12 @@ describe('waiting for payment', () => {
     expect(late.json()).toMatchObject({ outcome: 'order_closed' });
   });
 
-  it('cancels an order whose stock ran out between placement and reservation', async () => {
+  it('asks for a decision when stock ran out between placement and reservation, holding nothing meanwhile', async () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 1 }] });
     const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 2 }]));
     expect(placed.statusCode).toBe(201);
-    const cancelled = await waitForStatus(stack.app, placed.json().id, 'cancelled');
-    expect(cancelled.lines[0]!.allocation).toEqual([]);
+    const waiting = await waitForStatus(stack.app, placed.json().id, 'awaiting_shortage_decision');
+    expect(waiting.lines[0]!.allocation).toEqual([]);
     expect((await lot(sku)).reserved).toBe(0);
   });
 });
