@@ -250,7 +250,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
         if (state.cancellation) return; // asked before: the same answer again
         if (state.outcome) throw ApplicationFailure.nonRetryable(`order is already ending (${state.outcome.reason})`, 'NotAllowed');
-        if (state.status === 'shipped' || state.status === 'delivered' || (state.shipment && state.shipment.status !== 'booked')) {
+        // News of the parcel moving may be queued but not yet processed: it counts as gone.
+        const moving = shipmentInbox.some((event) => event.type !== 'exception');
+        if (state.status === 'shipped' || state.status === 'delivered' || moving || (state.shipment && state.shipment.status !== 'booked')) {
           throw ApplicationFailure.nonRetryable(`order is ${state.status}: it has left the warehouse, request a return instead`, 'NotAllowed');
         }
         if (!isCancellable(state.status)) throw ApplicationFailure.nonRetryable(`order is ${state.status} and can no longer be cancelled`, 'NotAllowed');
@@ -310,7 +312,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
         if (state.returns.request) return; // asked before: the same answer again
         if (state.status !== 'delivered' || state.outcome) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only delivered orders can be returned`, 'NotAllowed');
-        if (state.returns.closesAt && Date.now() > Date.parse(state.returns.closesAt)) {
+        if (state.returns.closesAt && Date.now() >= Date.parse(state.returns.closesAt)) {
           throw ApplicationFailure.nonRetryable(`the return window closed at ${state.returns.closesAt}`, 'NotAllowed');
         }
       },
@@ -378,6 +380,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     waitFor(null);
     let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
     if (status !== 'completed') {
+      // Payments that arrived but were not handled yet are money we hold too: account for them before refunding.
+      while (paymentInbox.length > 0) await handlePayment(paymentInbox.shift()!);
       result = { status, reason, ...(await compensate(reason)) };
       await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
     }
