@@ -379,9 +379,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     state.outcome = { reason, ...(detail ? { detail } : {}) };
     waitFor(null);
     let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
+    // Payments that arrived but were not handled yet are money we hold too: account for them (and refund what we must not keep).
+    await drainPayments();
     if (status !== 'completed') {
-      // Payments that arrived but were not handled yet are money we hold too: account for them before refunding.
-      while (paymentInbox.length > 0) await handlePayment(paymentInbox.shift()!);
       result = { status, reason, ...(await compensate(reason)) };
       await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
     }
@@ -389,7 +389,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     // A cancellation asked for while the order was already ending gets the real outcome as its answer.
     if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
     if (state.returns.request && !state.returns.result) state.returns.result = result;
-    await condition(allHandlersFinished);
+    // A payment signalled while we were finishing must not be dropped with the workflow.
+    do {
+      await condition(allHandlersFinished);
+      await drainPayments();
+    } while (paymentInbox.length > 0);
     return { ...state, allowedActions: [] };
   }
 
@@ -449,10 +453,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       state.review.deadline = new Date(confirmationDeadline).toISOString();
       await record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: input.review.reasons.join(', ') });
       waitFor(`manual confirmation (${input.review.reasons.join(', ')}) by ${state.review.deadline}`);
-      if (!(await condition(() => state.review.confirmedBy !== null || state.cancellation !== null, policy.confirmationTimeoutMs))) {
-        return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
+      while (state.review.confirmedBy === null) {
+        const remaining = confirmationDeadline - Date.now();
+        if (remaining <= 0 || !(await condition(() => state.review.confirmedBy !== null || state.cancellation !== null || paymentInbox.length > 0, remaining))) {
+          return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
+        }
+        checkpoint();
+        if (state.review.confirmedBy === null) await handlePayment(paymentInbox.shift()!);
       }
-      checkpoint();
       await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: 'confirmed by a person after review' });
     } else {
       await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
@@ -600,6 +608,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     upsertSearchAttributes([{ key: HoldReasonKey, value: '' }]);
     await record('milestone', 'hold_released', 'received', { reason: 'contact details corrected and verified', hold: null });
     return null;
+  }
+
+  async function drainPayments() {
+    while (paymentInbox.length > 0) await handlePayment(paymentInbox.shift()!);
   }
 
   /** Sends money back to the customer and keeps the order's own account of it. */

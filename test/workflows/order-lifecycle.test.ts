@@ -45,7 +45,7 @@ async function driveToCompletion(type: 'regular' | 'urgent') {
   expect((await sendCarrierWebhook(stack.app, shipment, 'in_transit')).statusCode).toBe(202);
   expect((await sendCarrierWebhook(stack.app, shipment, 'delivered')).statusCode).toBe(202);
   const delivered = await waitForStatus(stack.app, orderId, 'delivered');
-  expect(delivered.allowedActions).toEqual(['feedback']);
+  expect(delivered.allowedActions).toEqual(['feedback', 'return']);
   expect(delivered.shipment).toMatchObject({ status: 'delivered' });
 
   // The survey goes out at delivery; the answer is accepted while the survey window is open.

@@ -7,7 +7,7 @@ import { payments, reservations, stockLots } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/order.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { asSupport, getOrder, postOrder, sendCarrierWebhook, sendPaymentWebhook } from '../support/http.js';
-import { waitUntilIdle } from '../support/order-model.js';
+import { startGatedWorker, waitUntilIdle } from '../support/order-model.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -50,6 +50,7 @@ interface SentPayment {
   second: boolean;
   outcome: string;
   stageAtSend: Stage;
+  sentAt: number;
 }
 interface SentTracking {
   type: 'picked_up' | 'delivered';
@@ -123,32 +124,29 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
     // 1. Nothing is cancelled after shipping.
     if (entry.seenShipped) expect(order.status, label).not.toBe('cancelled');
 
-    // 2. At most one capture takes effect; more money than the total is always explained by a flag.
+    // 2. At most one capture takes effect: one payment_captured milestone; more money than the total is always
+    //    explained by a flag; and (since payment problems are refunded whole) the shop never keeps more than the total.
     expect(milestones.filter((name) => name === 'payment_captured'), label).toHaveLength(expected.paid ? 1 : 0);
     if (order.payment.amountPaid > total) expect(order.flags, label).toEqual(expect.arrayContaining([expect.stringMatching(/^(duplicate_payment|payment_amount_mismatch)$/)]));
+    const kept = sum(captures) - sum(refunds);
+    expect(kept, `${label}: money kept`).toBeLessThanOrEqual(total);
     const sentIds = new Set(entry.payments.map((p) => p.body.transactionId));
     for (const capture of captures) expect(sentIds.has(capture.transactionId), `${label}: capture ${capture.transactionId} nobody sent`).toBe(true);
     for (const payment of entry.payments.filter((p) => p.second && p.outcome === 'delivered')) {
-      const recorded = captures.some((c) => c.transactionId === payment.body.transactionId);
-      // The workflow reads payment events while waiting for payment, in transit and after delivery, not while an
-      // order waits for a person: a second payment sent then is handled once the order is confirmed.
-      if (order.status === 'awaiting_confirmation') continue;
-      // KNOWN BUG (see the it.fails test below): cancelled while awaiting confirmation, the order drops that
-      // second payment unseen: no ledger row, no flag, although the webhook answered `delivered`.
-      if (order.status === 'cancelled' && payment.stageAtSend === 'awaiting_confirmation' && !milestones.includes('order_confirmed')) continue;
-      expect(recorded, `${label}: second payment ${payment.body.transactionId} not in the ledger`).toBe(true);
+      expect(captures.map((c) => c.transactionId), `${label}: second payment not in the ledger`).toContain(payment.body.transactionId);
       expect(order.flags, label).toContain('duplicate_payment');
     }
 
     // 3. Refunds never exceed payments.
     expect(sum(refunds), label).toBeLessThanOrEqual(sum(captures));
+    expect(order.payment.amountRefunded, label).toBeLessThanOrEqual(order.payment.amountPaid);
 
-    // 5. A cancelled order holds no stock and gave back what it took.
+    // 5. A cancelled order holds no stock and gave back every payment it took.
     if (order.status === 'cancelled') {
       const stillHeld = held.filter((r) => r.orderId === order.id && r.status !== 'released');
       expect(stillHeld, label).toEqual([]);
-      expect(sum(refunds), label).toBe(expected.paid ? total : 0);
-      expect(order.payment.amountRefunded, label).toBe(expected.paid ? total : 0);
+      expect(kept, `${label}: money kept after cancellation`).toBe(0);
+      if (expected.paid) expect(order.payment, label).toMatchObject({ status: 'refunded', amountRefunded: order.payment.amountPaid });
     }
   });
 
@@ -173,13 +171,15 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
     });
   }
 
-  // The workflow's own view agrees with the read model, and never counts more than one capture.
+  // The workflow's own view agrees with the read model.
   for (const { id, order } of real.orders) {
     const handle = stack.client.workflow.getHandle(orderWorkflowId(id));
     if ((await handle.describe()).status.name !== 'RUNNING') continue;
     const state = await handle.query(getOrderStateQuery);
-    expect(state.status, id).toBe(order.status);
-    expect([0, order.pricing.total], id).toContain(state.payment.amountPaid);
+    // A delivered order may complete (by timer) between reading it and asking its workflow.
+    expect(stageOf(state.status), id).toBe(stageOf(order.status));
+    // The workflow's own account of the money matches the ledger.
+    expect({ paid: state.payment.amountPaid, refunded: state.payment.amountRefunded }, id).toEqual({ paid: order.payment.amountPaid, refunded: order.payment.amountRefunded });
   }
 }
 
@@ -212,7 +212,7 @@ async function sendNewPayment(real: Real, index: number, second: boolean, stage:
   expect(response.statusCode, response.body).toBe(202);
   expect(response.json()).toMatchObject({ received: true, duplicate: false });
   const { outcome } = response.json() as { outcome: string };
-  target.payments.push({ body, second, outcome, stageAtSend: stage });
+  target.payments.push({ body, second, outcome, stageAtSend: stage, sentAt: Date.now() });
   return outcome;
 }
 
@@ -363,29 +363,112 @@ class RepeatTracking implements OrderCommand {
 }
 
 const pick = fc.nat({ max: 7 });
-const commands = fc.commands<Model, Real, false>(
-  [
-    fc.tuple(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 })), fc.constantFrom([30], [12, 18])).map(([quantity, lots]) => new PlaceOrder(quantity, lots)),
-    pick.map((p) => new PayInFull(p)),
-    pick.map((p) => new SecondPayment(p)),
-    fc.tuple(pick, pick).map(([p, w]) => new RepeatPayment(p, w)),
-    pick.map((p) => new Confirm(p)),
-    pick.map((p) => new ConfirmRefused(p)),
-    pick.map((p) => new Cancel(p)),
-    fc.tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const)).map(([p, type]) => new Tracking(p, type)),
-    fc.tuple(pick, pick).map(([p, w]) => new RepeatTracking(p, w)),
-  ],
-  { maxCommands: 12 },
+const placeOrder = fc
+  .tuple(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 })), fc.constantFrom<number[]>([30], [12, 18]))
+  .map(([quantity, lots]) => new PlaceOrder(quantity, lots));
+// Weighted so the steps that move an order forward come up more often than cancelling or refused confirmations.
+const anyCommand: fc.Arbitrary<OrderCommand> = fc.oneof(
+  { weight: 2, arbitrary: placeOrder },
+  { weight: 4, arbitrary: pick.map((p) => new PayInFull(p)) },
+  { weight: 2, arbitrary: pick.map((p) => new SecondPayment(p)) },
+  { weight: 1, arbitrary: fc.tuple(pick, pick).map(([p, w]) => new RepeatPayment(p, w)) },
+  { weight: 3, arbitrary: pick.map((p) => new Confirm(p)) },
+  { weight: 1, arbitrary: pick.map((p) => new ConfirmRefused(p)) },
+  { weight: 2, arbitrary: pick.map((p) => new Cancel(p)) },
+  { weight: 4, arbitrary: fc.tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const)).map(([p, type]) => new Tracking(p, type)) },
+  { weight: 2, arbitrary: fc.tuple(pick, pick).map(([p, w]) => new RepeatTracking(p, w)) },
 );
+// Commands whose precondition does not hold are skipped: about half run, so a run executes up to ~10.
+const commands = fc.commands<Model, Real, false>([anyCommand], { maxCommands: 20, size: 'max' });
 
 describe('order model: real orders driven through HTTP and signed webhooks', () => {
   it('keeps stock, money and stages consistent whatever the order of events', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.limitShrink(commands, 15), async (cmds) => {
-        await fc.asyncModelRun(() => ({ model: { orders: [] }, real: { orders: [] } }), cmds);
-        console.log("RUN", String(cmds));
+      // Every run starts with one order placed, so the first commands have something to act on.
+      fc.asyncProperty(placeOrder, fc.limitShrink(commands, 15), async (first, cmds) => {
+        const setup = async () => {
+          const model: Model = { orders: [] };
+          const real: Real = { orders: [] };
+          await first.run(model, real);
+          return { model, real };
+        };
+        await fc.asyncModelRun(setup, cmds);
       }),
       { numRuns: 10 },
     );
   }, 600_000);
+});
+
+describe('a second payment while the order awaits a person', () => {
+  // Found by the model test: the workflow does not read payments while it waits for a person, and a cancellation
+  // there used to end it without draining them (202 `delivered`, then no ledger row, no flag, no refund). Fixed in
+  // fcc1cad (finish() handles queued payments before compensating); kept as a regression test.
+  it('is recorded, flagged and refunded when the order is then cancelled', async () => {
+    const sku = await createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] });
+    const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 21 }]));
+    expect(placed.statusCode).toBe(201);
+    const orderId = placed.json().id as string;
+    await waitUntilIdle(stack.client, [orderId]);
+    const order = await getOrder(stack.app, orderId);
+    expect((await sendPaymentWebhook(stack.app, order)).json()).toMatchObject({ duplicate: false, outcome: 'delivered' });
+    await waitUntilIdle(stack.client, [orderId]);
+    expect((await getOrder(stack.app, orderId)).status).toBe('awaiting_confirmation');
+
+    const second = await sendPaymentWebhook(stack.app, order);
+    expect(second.json()).toEqual({ received: true, duplicate: false, outcome: 'delivered' });
+    await waitUntilIdle(stack.client, [orderId]);
+    expect((await cancel(orderId)).statusCode).toBe(200);
+    await waitUntilIdle(stack.client, [orderId]);
+
+    const cancelled = await getOrder(stack.app, orderId);
+    expect(cancelled.status).toBe('cancelled');
+    const ledger = await stack.db.select().from(payments).where(inArray(payments.orderId, [orderId]));
+    const captured = ledger.filter((p) => p.kind === 'capture').reduce((acc, p) => acc + p.amount, 0);
+    const refunded = ledger.filter((p) => p.kind === 'refund').reduce((acc, p) => acc + p.amount, 0);
+    expect({ captured, refunded, flags: cancelled.flags }).toEqual({ captured: 2 * order.pricing.total, refunded: 2 * order.pricing.total, flags: expect.arrayContaining(['duplicate_payment']) });
+  });
+});
+
+describe('a second payment arriving as the order completes', () => {
+  let held: TestStack;
+  let worker: Awaited<ReturnType<typeof startGatedWorker>>;
+  beforeAll(async () => {
+    held = await startTestStack({ POLICY_RETURN_WINDOW: '1s', POLICY_SURVEY_WINDOW: '1s', SANDBOX_CARRIER_DAY: '1s', POLICY_DELIVERY_GRACE: '1h' });
+    // The last activity before completion waits for us: that is the window the property test can only hit by chance.
+    worker = await startGatedWorker(held, 'creditEarnedPoints');
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await held.close();
+  });
+
+  // Regression: a payment signalled between the end of the return window and completion used to be lost
+  // (202 `delivered`, then no ledger row, no flag, no refund). The workflow now drains its payment inbox as it ends.
+  it('is recorded, flagged and refunded whole', async () => {
+    const sku = await createProduct(held.db, { priceMinor: 1_000, lots: [{ onHand: 10 }] });
+    const orderId = (await postOrder(held.app, orderRequest([{ sku, quantity: 1 }]))).json().id as string;
+    await waitUntilIdle(held.client, [orderId]);
+    const order = await getOrder(held.app, orderId);
+    expect((await sendPaymentWebhook(held.app, order)).json()).toMatchObject({ outcome: 'delivered' });
+    await waitUntilIdle(held.client, [orderId]);
+    const ready = await getOrder(held.app, orderId);
+    expect((await sendCarrierWebhook(held.app, ready.shipment!, 'delivered')).statusCode).toBe(202);
+
+    const handle = held.client.workflow.getHandle(orderWorkflowId(orderId));
+    await expect
+      .poll(async () => ((await handle.describe()).raw.pendingActivities ?? []).map((a) => a.activityType?.name), { timeout: 15_000, interval: 50 })
+      .toContain('creditEarnedPoints');
+    const second = await sendPaymentWebhook(held.app, order);
+    expect(second.json()).toEqual({ received: true, duplicate: false, outcome: 'delivered' });
+    worker.release();
+    await handle.result();
+
+    const completed = await getOrder(held.app, orderId);
+    expect(completed.status).toBe('completed');
+    const ledger = await held.db.select().from(payments).where(inArray(payments.orderId, [orderId]));
+    const captured = ledger.filter((p) => p.kind === 'capture').reduce((acc, p) => acc + p.amount, 0);
+    const refunded = ledger.filter((p) => p.kind === 'refund').reduce((acc, p) => acc + p.amount, 0);
+    // Today: captured = one total, refunded = 0, no flag; the second payment is only in webhook_events.
+    expect({ captured, refunded, flags: completed.flags }).toEqual({ captured: 2 * order.pricing.total, refunded: order.pricing.total, flags: expect.arrayContaining(['duplicate_payment']) });
+  });
 });
