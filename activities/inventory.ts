@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
 import { products, reservations, stockLots, warehouses } from '../db/schema.js';
 import type { ActivityDeps } from './deps.js';
 import type { Allocation, OrderLineRef, Shortage } from './types.js';
@@ -60,12 +61,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only. */
     async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
       return db.transaction(async (tx) => {
-        const held = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, input.orderId), inArray(reservations.status, ['reserved', 'committed'])))
-          .orderBy(asc(reservations.lotId))
-          .for('update');
+        const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
         if (held.length === 0) return { releasedUnits: 0 };
         for (const reservation of held) {
           const back =
@@ -74,50 +70,54 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
               : { onHand: sql`${stockLots.onHand} + ${reservation.quantity}` };
           await tx.update(stockLots).set(back).where(eq(stockLots.id, reservation.lotId));
         }
-        await tx.update(reservations).set({ status: 'released' }).where(inArray(reservations.id, held.map((r) => r.id)));
-        return { releasedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
+        await markReservations(tx, held, 'released');
+        return { releasedUnits: units(held) };
       });
     },
 
     /** Turns an order's reservations into shipped stock: on hand and reserved both go down; once only. */
     async commitStock(input: { orderId: string }): Promise<{ committedUnits: number }> {
       return db.transaction(async (tx) => {
-        const held = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'reserved')))
-          .orderBy(asc(reservations.lotId))
-          .for('update');
+        const held = await lockReservations(tx, input.orderId, ['reserved']);
         for (const reservation of held) {
           await tx
             .update(stockLots)
             .set({ onHand: sql`${stockLots.onHand} - ${reservation.quantity}`, reserved: sql`${stockLots.reserved} - ${reservation.quantity}` })
             .where(eq(stockLots.id, reservation.lotId));
         }
-        if (held.length > 0) await tx.update(reservations).set({ status: 'committed' }).where(inArray(reservations.id, held.map((r) => r.id)));
-        return { committedUnits: held.reduce((sum, r) => sum + r.quantity, 0) };
+        await markReservations(tx, held, 'committed');
+        return { committedUnits: units(held) };
       });
     },
 
     /** Puts a returned order's goods back as new lots in the warehouses they left (FIFO: they sell last); once only. */
     async restockReturnedGoods(input: { orderId: string }): Promise<{ restockedUnits: number }> {
       return db.transaction(async (tx) => {
-        const shipped = await tx
-          .select()
-          .from(reservations)
-          .where(and(eq(reservations.orderId, input.orderId), eq(reservations.status, 'committed')))
-          .orderBy(asc(reservations.id))
-          .for('update');
+        const shipped = await lockReservations(tx, input.orderId, ['committed']);
         if (shipped.length === 0) return { restockedUnits: 0 };
         await tx.insert(stockLots).values(
           shipped.map((r) => ({ sku: r.sku, warehouseId: r.warehouseId, lotCode: `RET-${input.orderId}-${r.id}`, receivedAt: new Date(), onHand: r.quantity })),
         );
-        await tx.update(reservations).set({ status: 'returned' }).where(inArray(reservations.id, shipped.map((r) => r.id)));
-        return { restockedUnits: shipped.reduce((sum, r) => sum + r.quantity, 0) };
+        await markReservations(tx, shipped, 'returned');
+        return { restockedUnits: units(shipped) };
       });
     },
   };
 }
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Reservation = typeof reservations.$inferSelect;
+
+/** Locks an order's reservations in the given states, in lot order like every other stock writer. */
+function lockReservations(tx: Transaction, orderId: string, statuses: Array<Reservation['status']>): Promise<Reservation[]> {
+  return tx.select().from(reservations).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, statuses))).orderBy(asc(reservations.lotId)).for('update');
+}
+
+async function markReservations(tx: Transaction, rows: Reservation[], status: Reservation['status']): Promise<void> {
+  if (rows.length > 0) await tx.update(reservations).set({ status }).where(inArray(reservations.id, rows.map((r) => r.id)));
+}
+
+const units = (rows: Reservation[]) => rows.reduce((sum, r) => sum + r.quantity, 0);
 
 function toAllocation(row: typeof reservations.$inferSelect): Allocation {
   return { lineNo: row.lineNo, sku: row.sku, lotId: row.lotId, warehouseId: row.warehouseId, quantity: row.quantity };
