@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -67,6 +67,15 @@ function refusal(error: unknown, status: string): Problem {
 
 /** Support and service actions on one order: each goes to the order's workflow, never to the database. */
 export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (app, { db, temporal, auth }) => {
+  /** Sends a support request to the order's workflow and waits for its answer; a refusal becomes a 409 with the reason. */
+  async function askOrder<Ret, Arg>(orderId: string, status: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, headers: Record<string, string | string[] | undefined>): Promise<Ret> {
+    try {
+      return await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [arg], ...updateId(headers) });
+    } catch (error) {
+      throw refusal(error, status);
+    }
+  }
+
   app.post('/v1/orders/:id/confirm', {
     onRequest: auth.require('support'),
     schema: {
@@ -77,15 +86,9 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string() }) },
     },
   }, async (request) => {
-    const status = await currentStatus(db, request.params.id);
-    try {
-      const result = await temporal.workflow
-        .getHandle(orderWorkflowId(request.params.id))
-        .executeUpdate(confirmOrderUpdate, { args: [{ actor: request.body.confirmedBy, note: request.body.note }], ...updateId(request.headers) });
-      return { orderId: request.params.id, ...result };
-    } catch (error) {
-      throw refusal(error, status);
-    }
+    const orderId = request.params.id;
+    const result = await askOrder(orderId, await currentStatus(db, orderId), confirmOrderUpdate, { actor: request.body.confirmedBy, note: request.body.note }, request.headers);
+    return { orderId, ...result };
   });
 
   /** Cancel and return share one shape: a reasoned request, the same answer when asked twice, 409 with the reason. */
@@ -102,12 +105,8 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       if (endedAs === 'returned' && status === 'completed') {
         throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', status });
       }
-      try {
-        const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [{ actor: request.body.requestedBy, reason: request.body.reason }], ...updateId(request.headers) });
-        return { orderId, ...result };
-      } catch (error) {
-        throw refusal(error, status);
-      }
+      const result = await askOrder(orderId, status, update, { actor: request.body.requestedBy, reason: request.body.reason }, request.headers);
+      return { orderId, ...result };
     });
   }
 
@@ -137,14 +136,9 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request) => {
     const orderId = request.params.id;
-    const status = await currentStatus(db, orderId);
     const { requestedBy, ...correction } = request.body;
-    try {
-      const result = await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(correctInfoUpdate, { args: [{ actor: requestedBy, correction }], ...updateId(request.headers) });
-      return { orderId, ...result };
-    } catch (error) {
-      throw refusal(error, status);
-    }
+    const result = await askOrder(orderId, await currentStatus(db, orderId), correctInfoUpdate, { actor: requestedBy, correction }, request.headers);
+    return { orderId, ...result };
   });
 
   app.post('/v1/orders/:id/shortage-resolution', {
@@ -158,15 +152,8 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request) => {
     const orderId = request.params.id;
-    const status = await currentStatus(db, orderId);
-    try {
-      const result = await temporal.workflow
-        .getHandle(orderWorkflowId(orderId))
-        .executeUpdate(resolveShortageUpdate, { args: [{ actor: request.body.requestedBy, decision: request.body.decision }], ...updateId(request.headers) });
-      return { orderId, ...result };
-    } catch (error) {
-      throw refusal(error, status);
-    }
+    const result = await askOrder(orderId, await currentStatus(db, orderId), resolveShortageUpdate, { actor: request.body.requestedBy, decision: request.body.decision }, request.headers);
+    return { orderId, ...result };
   });
 
   app.post('/v1/orders/:id/feedback', {
