@@ -1,10 +1,9 @@
 import { pathToFileURL } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { temporalConnectionOptions } from './temporal/connection.js';
+import { createApiTemporalClient } from './temporal/connection.js';
 
 /** Where the API connects. */
 export interface ServerSettings {
@@ -24,8 +23,7 @@ export interface RunningServer {
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const { config } = settings;
   const database = createDatabase(settings.databaseUrl);
-  const connection = Connection.lazy(temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const { connection, client: temporal } = createApiTemporalClient({ ...config.temporal, address: settings.temporalAddress });
   const app = await buildApp({ config, db: database.db, temporal, logger: settings.logger ? { level: 'info' } : false });
   await app.listen({ port: config.http.port, host: config.http.host });
   const address = app.server.address();

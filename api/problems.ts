@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -50,6 +51,14 @@ const STATUS_SLUG: Record<number, [string, string]> = {
   429: ['too-many-requests', 'Too many requests'],
 };
 
+/** True for a Temporal call that failed because the service could not be reached in time. */
+function isTemporalUnavailable(error: unknown): boolean {
+  const grpc = error instanceof ServiceError ? error.cause : error;
+  // gRPC status codes 14 UNAVAILABLE and 4 DEADLINE_EXCEEDED: the service was not there, nothing happened.
+  if (isGrpcServiceError(grpc)) return grpc.code === 14 || grpc.code === 4;
+  return error instanceof Error && /Failed to connect before the deadline/.test(error.message);
+}
+
 /** Makes every error leave as `application/problem+json`, with no stack traces and no 5xx detail. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
@@ -68,6 +77,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         return [{ path: base || where, message: issue.message ?? 'is invalid' }];
       });
       problem = new Problem(400, 'validation-error', 'Invalid request', `The request ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, errors);
+    } else if (isTemporalUnavailable(error)) {
+      request.log.warn({ err: error }, 'Temporal unavailable');
+      problem = new Problem(503, 'orchestrator-unavailable', 'Order orchestrator unavailable', 'The workflow service did not answer; nothing was changed, the request can be retried.');
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       const [slug, title] = STATUS_SLUG[error.statusCode] ?? ['client-error', 'Client error'];
       problem = new Problem(error.statusCode, slug, title, error.message);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { Config } from '../config/env.js';
 
 /** Connection settings for both the client and the worker: plain, mTLS, or Temporal Cloud API key. */
@@ -19,4 +20,17 @@ export function temporalConnectionOptions(temporal: Config['temporal'] & { addre
         ? { tls: true as const }
         : {}),
   };
+}
+
+/**
+ * The API's Temporal client: connects lazily (so /ready can report an outage instead of crashing)
+ * and gives up quickly when Temporal is down, so HTTP callers get a 503 to retry rather than a hang.
+ */
+export function createApiTemporalClient(temporal: Config['temporal'] & { address: string }) {
+  const connection = Connection.lazy({
+    ...temporalConnectionOptions(temporal),
+    connectTimeout: 3_000,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+  });
+  return { connection, client: new Client({ connection, namespace: temporal.namespace }) };
 }

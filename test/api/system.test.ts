@@ -1,7 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { loadConfig } from '../../config/env.js';
+import { createApiTemporalClient } from '../../temporal/connection.js';
+import { orderRequest, uniqueTag } from '../support/fixtures.js';
+import { postOrder, sendPaymentWebhook } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -20,13 +22,23 @@ describe('system routes', () => {
   });
 
   it('reports not ready, without crashing, when Temporal is unreachable', async () => {
-    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
-    const app = await buildApp({ config: loadConfig({}), db: stack.db, temporal: new Client({ connection }) });
+    const { client, connection } = createApiTemporalClient({ ...loadConfig({}).temporal, address: '127.0.0.1:1' });
+    const app = await buildApp({ config: loadConfig({}), db: stack.db, temporal: client });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toEqual({ postgres: 'ok', temporal: 'unavailable' });
+
+    // Requests that need Temporal fail fast with a retryable 503 problem, never a 500 or a hang.
+    const order = (await postOrder(stack.app, orderRequest([{ sku: 'TEA-001', quantity: 1 }]))).json();
+    const started = Date.now();
+    const webhook = await sendPaymentWebhook(app, order, { id: `evt_${uniqueTag()}`, paymentIntentId: 'pi_sbx_unknown' });
+    expect(webhook.statusCode).toBe(503);
+    expect(webhook.headers['retry-after']).toBe('5');
+    expect(webhook.json()).toMatchObject({ type: '/problems/orchestrator-unavailable' });
+    expect(Date.now() - started).toBeLessThan(15_000);
     await app.close();
-  });
+    await connection.close();
+  }, 30_000);
 
   it('serves the OpenAPI document generated from the zod schemas', async () => {
     const spec = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json();
