@@ -72,10 +72,12 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       return asBooked(stored, bookedInTime(stored, rates, maxTransitDays));
     },
 
-    /** Cancels the order's carrier booking before pickup; a second call, or an order with no booking, does nothing. */
+    /** Cancels the order's carrier booking before pickup; says `cancelled` whenever it is, however often asked. */
     async cancelShipment(input: { orderId: string }): Promise<{ cancelled: boolean }> {
       const shipment = await findShipment(input.orderId);
-      if (!shipment || shipment.status === 'cancelled') return { cancelled: false };
+      if (!shipment) return { cancelled: false };
+      // A retry after the first call succeeded must report the same: the booking is cancelled.
+      if (shipment.status === 'cancelled') return { cancelled: true };
       if (shipment.pickedUpAt || shipment.status !== 'booked') {
         throw ApplicationFailure.create({ type: 'AlreadyPickedUp', message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to cancel.`, nonRetryable: true });
       }

@@ -129,7 +129,7 @@ export interface OrderState {
   milestones: Array<{ name: string; at: string }>;
   allocations: Allocation[];
   payment: { intentId: string | null; status: 'not_requested' | 'pending' | 'failed' | 'captured' | 'refunded'; amountPaid: number; amountRefunded: number; deadline: string | null };
-  review: Review & { confirmedBy: string | null; deadline: string | null };
+  review: Review & { confirmedBy: string | null; note: string | null; deadline: string | null };
   shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
@@ -187,7 +187,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     milestones: [],
     allocations: [],
     payment: { intentId: null, status: 'not_requested', amountPaid: 0, amountRefunded: 0, deadline: null },
-    review: { ...input.review, confirmedBy: null, deadline: null },
+    review: { ...input.review, confirmedBy: null, note: null, deadline: null },
     shipment: null,
     invoice: null,
     feedback: null,
@@ -225,6 +225,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     confirmOrderUpdate,
     (request) => {
       state.review.confirmedBy = request.actor;
+      state.review.note = request.note ?? null;
       return { status: state.status, confirmedBy: request.actor };
     },
     {
@@ -461,7 +462,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         checkpoint();
         if (state.review.confirmedBy === null) await handlePayment(paymentInbox.shift()!);
       }
-      await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: 'confirmed by a person after review' });
+      await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: state.review.note ?? 'confirmed by a person after review' });
     } else {
       await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
     }

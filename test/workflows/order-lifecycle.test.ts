@@ -104,7 +104,7 @@ describe('order lifecycle through HTTP and webhooks only', () => {
     expect(again.statusCode).toBe(409);
 
     const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json();
-    expect(timeline.entries).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'order_confirmed', actor: 'sam@support' })]));
+    expect(timeline.entries).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'order_confirmed', actor: 'sam@support', reason: 'called the customer' })]));
   });
 
   it('refuses feedback before delivery and invalid ratings', async () => {
