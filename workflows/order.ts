@@ -4,9 +4,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,155 +11,29 @@ import {
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
 import type { Allocation, Shortage } from '../activities/types.js';
-import { allowedActions, isCancellable, type OrderAction, type OrderStatus } from '../domain/order-status.js';
-import type { Channel, OrderType } from '../domain/order-schema.js';
-import type { OrderPolicy } from '../domain/policy.js';
-import type { PriceBreakdown } from '../domain/pricing.js';
-import type { Review } from '../domain/risk.js';
-import type { InfoCorrection } from '../activities/orders.js';
 import type { ContactProblem } from '../domain/contact-check.js';
+import { allowedActions, isCancellable, type OrderStatus } from '../domain/order-status.js';
 import { AddressSchema } from '../domain/order-schema.js';
+import {
+  cancelOrderUpdate,
+  confirmOrderUpdate,
+  correctInfoUpdate,
+  feedbackSubmittedSignal,
+  getOrderStateQuery,
+  paymentEventSignal,
+  requestReturnUpdate,
+  resolveShortageUpdate,
+  shipmentEventSignal,
+  stockReplenishedSignal,
+  type CancelResult,
+  type Feedback,
+  type OrderState,
+  type OrderWorkflowInput,
+  type PaymentEvent,
+  type ReturnRequest,
+  type ShipmentEvent,
+} from './messages.js';
 import { FlaggedKey, HoldReasonKey, OrderStatusKey } from './search-attributes.js';
-
-/** What the API hands the workflow at placement: ids, priced lines, the risk review and the policy in force. */
-export interface OrderWorkflowInput {
-  orderId: string;
-  placedAt: string;
-  type: OrderType;
-  channel: Channel;
-  customerId: string;
-  paymentMethod: string;
-  lines: Array<{ lineNo: number; sku: string; quantity: number; unitPrice: number; madeToOrder: boolean }>;
-  pricing: PriceBreakdown;
-  review: Review;
-  requestedDeliveryBy?: string | undefined;
-  policy: OrderPolicy;
-}
-
-/** A payment provider's webhook, forwarded by the API. */
-export interface PaymentEvent {
-  eventId: string;
-  type: 'payment.succeeded' | 'payment.failed' | 'refund.succeeded' | 'chargeback.created';
-  paymentIntentId: string;
-  transactionId: string;
-  amount: number;
-  currency: string;
-  occurredAt: string;
-  failureReason?: string | undefined;
-}
-
-/** A carrier's tracking webhook, forwarded by the API. */
-export interface ShipmentEvent {
-  eventId: string;
-  trackingNumber: string;
-  type: 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception';
-  occurredAt: string;
-  location?: string | undefined;
-  detail?: string | undefined;
-}
-
-/** A customer's answer to the satisfaction survey. */
-export interface Feedback {
-  ratings: { product: number; delivery: number; service: number };
-  comment?: string | undefined;
-  submittedAt: string;
-}
-
-/** Who confirms an order by hand, and why. */
-export interface ConfirmRequest {
-  actor: string;
-  note?: string | undefined;
-}
-
-/** A support or service request to cancel, with who asks and why. */
-export interface CancelRequest {
-  actor: string;
-  reason: string;
-}
-
-/** Support's correction of the details that put an order on hold. */
-export interface CorrectInfoRequest {
-  actor: string;
-  correction: InfoCorrection;
-}
-
-/** Whether the correction released the hold, and what is still wrong if not. */
-export interface CorrectInfoResult {
-  status: 'released' | 'still_on_hold';
-  problems: ContactProblem[];
-}
-
-/** What support decided for an order stock cannot cover. */
-export interface ResolveShortageRequest {
-  actor: string;
-  decision: ShortageDecision;
-}
-
-/** The decisions this version takes: wait for restock (the order is back-ordered) or cancel. */
-export type ShortageDecision = 'wait_restock' | 'cancel';
-
-/** Stock arrived for these SKUs: back-ordered orders try their reservation again. */
-export interface StockReplenished {
-  skus: string[];
-}
-
-/** A customer's wish to send a delivered order back, relayed by support or a service. */
-export interface ReturnRequest {
-  actor: string;
-  reason: string;
-}
-
-/** What a cancellation or return undid; asking again returns the same answer. */
-export interface CancelResult {
-  status: OrderStatus;
-  reason: string;
-  undone: string[];
-  refunded: number;
-  creditNote: string | null;
-}
-
-/** The workflow's own view of an order, as `getOrderState` returns it. */
-export interface OrderState {
-  orderId: string;
-  status: OrderStatus;
-  type: OrderType;
-  milestones: Array<{ name: string; at: string }>;
-  allocations: Allocation[];
-  payment: { intentId: string | null; status: 'not_requested' | 'pending' | 'failed' | 'captured' | 'refunded'; amountPaid: number; amountRefunded: number; deadline: string | null };
-  review: Review & { confirmedBy: string | null; note: string | null; deadline: string | null };
-  shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
-  invoice: { number: string; total: number } | null;
-  feedback: Feedback | null;
-  hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
-  shortage: { shortages: Shortage[]; deadline: string; decision: ShortageDecision | null; decidedBy: string | null } | null;
-  cancellation: { request: CancelRequest; result: CancelResult | null } | null;
-  returns: { closesAt: string | null; request: ReturnRequest | null; result: CancelResult | null };
-  flags: string[];
-  waitingFor: string | null;
-  outcome: { reason: string; detail?: unknown } | null;
-  allowedActions: OrderAction[];
-}
-
-/** Payment provider facts: succeeded, failed, refunded, chargeback. Deduplicated by event id. */
-export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
-/** Carrier facts: picked up, in transit, delivered, exception. Deduplicated by event id. */
-export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent');
-/** Survey answers after delivery; the first one inside the survey window counts. */
-export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
-/** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
-export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
-/** Corrects the address or phone of an order on hold and re-runs verification; refused when the order is not on hold. */
-export const correctInfoUpdate = defineUpdate<CorrectInfoResult, [CorrectInfoRequest]>('correctInfo');
-/** Decides what happens to an order stock cannot cover; refused in any other stage. */
-export const resolveShortageUpdate = defineUpdate<{ decision: ShortageDecision }, [ResolveShortageRequest]>('resolveShortage');
-/** Inventory received stock: a back-ordered order retries its reservation. */
-export const stockReplenishedSignal = defineSignal<[StockReplenished]>('stockReplenished');
-/** Takes a delivered order back inside the return window: refund, credit note, goods back in stock. */
-export const requestReturnUpdate = defineUpdate<CancelResult, [ReturnRequest]>('requestReturn');
-/** Cancels an order that has not been picked up, undoing every side effect; refused (with the reason) after pickup. */
-export const cancelOrderUpdate = defineUpdate<CancelResult, [CancelRequest]>('cancelOrder');
-/** The live state of the order. */
-export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 
 const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { orderLines, orders, products, stockLots, warehouses } from '../../db/schema.js';
-import { stockReplenishedSignal } from '../../workflows/order.js';
+import { stockReplenishedSignal } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
 import { orderWorkflowId } from '../orders/place-order.js';
 import { Problem, ProblemSchema } from '../problems.js';

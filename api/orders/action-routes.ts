@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
 import { orderEvents, orders, surveys } from '../../db/schema.js';
-import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, resolveShortageUpdate, type CancelResult } from '../../workflows/order.js';
+import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, resolveShortageUpdate, type CancelResult } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';

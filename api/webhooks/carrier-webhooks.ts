@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { shipments } from '../../db/schema.js';
-import { shipmentEventSignal } from '../../workflows/order.js';
+import { shipmentEventSignal } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../orders/place-order.js';
 import { Problem } from '../problems.js';
 import { acceptSignedJson, recordThenDeliver, requireSignature, WebhookAcceptedSchema } from './signed-json.js';

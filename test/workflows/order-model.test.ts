@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderResource } from '../../api/orders/order-resource.js';
 import { orderWorkflowId } from '../../api/orders/place-order.js';
 import { payments, reservations, stockLots } from '../../db/schema.js';
-import { getOrderStateQuery } from '../../workflows/order.js';
+import { getOrderStateQuery } from '../../workflows/messages.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { asSupport, getOrder, postOrder, sendCarrierWebhook, sendPaymentWebhook } from '../support/http.js';
 import { startGatedWorker, waitUntilIdle } from '../support/order-model.js';

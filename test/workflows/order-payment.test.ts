@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, payments, stockLots, webhookEvents } from '../../db/schema.js';
-import { getOrderStateQuery } from '../../workflows/order.js';
+import { getOrderStateQuery } from '../../workflows/messages.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { asService, getOrder, postOrder, sendPaymentWebhook, waitForMilestone, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
