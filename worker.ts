@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { defaultPricingRules } from './domain/pricing-rules.js';
 import { createActivities } from './activities/index.js';
 import { loadConfig, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
@@ -40,6 +41,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       payments: payments.gateway,
       carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
       notifier: createSandboxNotifier(database.db),
+      pricingRules: defaultPricingRules(config.currency),
     }),
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
   });

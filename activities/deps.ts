@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.js';
+import type { PricingRules } from '../domain/pricing.js';
 import type { CarrierGateway } from '../ports/carrier-gateway.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   payments: PaymentGateway;
   carriers: CarrierGateway;
   notifier: Notifier;
+  /** The shop's current pricing rules: edits and back-orders are priced with them. */
+  pricingRules: PricingRules;
 }

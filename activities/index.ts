@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { createInventoryActivities } from './inventory.js';
 import { createInvoicingActivities } from './invoicing.js';
 import { createNotificationActivities } from './notifications.js';
+import { createOrderEditActivities } from './order-edits.js';
 import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payments.js';
 import { createShippingActivities } from './shipping.js';
@@ -11,6 +12,7 @@ import { createSurveyActivities } from './surveys.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createOrderEditActivities(deps),
     ...createInventoryActivities(deps),
     ...createPaymentActivities(deps),
     ...createShippingActivities(deps),

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { products, reservations, stockLots, warehouses } from '../db/schema.js';
@@ -15,47 +16,39 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return db.transaction(async (tx) => {
         const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId));
         if (existing.length > 0) return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
-
-        const allocations: Allocation[] = [];
-        const shortages: Shortage[] = [];
-        // Two lines may ask for the same SKU (different customizations): count what earlier lines took.
-        const takenFromLot = new Map<number, number>();
-        // Lock lots in one global order (by SKU, then FIFO) so concurrent orders never deadlock.
-        const stocked = input.lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
-        for (const line of stocked) {
-          const lots = await tx
-            .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`, urgentReserve: products.urgentReserve })
-            .from(stockLots)
-            .innerJoin(products, eq(products.sku, stockLots.sku))
-            .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
-            .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
-            .orderBy(asc(stockLots.receivedAt), asc(stockLots.id))
-            .for('update', { of: stockLots });
-          // Regular orders leave the product's urgent reserve alone, so contended stock goes to urgent orders.
-          const freeIn = (lot: (typeof lots)[number]) => Number(lot.free) - (takenFromLot.get(lot.id) ?? 0);
-          const free = lots.reduce((sum, lot) => sum + freeIn(lot), 0);
-          const usable = input.urgent ? free : Math.max(0, free - (lots[0]?.urgentReserve ?? 0));
-          let needed = line.quantity;
-          let budget = usable;
-          for (const lot of lots) {
-            if (needed === 0 || budget === 0) break;
-            const take = Math.min(needed, freeIn(lot), budget);
-            if (take === 0) continue;
-            budget -= take;
-            takenFromLot.set(lot.id, (takenFromLot.get(lot.id) ?? 0) + take);
-            allocations.push({ lineNo: line.lineNo, sku: line.sku, lotId: lot.id, warehouseId: lot.warehouseId, quantity: take });
-            needed -= take;
-          }
-          if (needed > 0) shortages.push({ lineNo: line.lineNo, sku: line.sku, requested: line.quantity, available: line.quantity - needed });
-        }
+        const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
         if (shortages.length > 0) return { ok: false, shortages };
-
-        for (const allocation of allocations) {
-          await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} + ${allocation.quantity}` }).where(eq(stockLots.id, allocation.lotId));
-        }
-        if (allocations.length > 0) await tx.insert(reservations).values(allocations.map((a) => ({ ...a, orderId: input.orderId })));
+        await hold(tx, input.orderId, allocations);
         return { ok: true, allocations };
       });
+    },
+
+    /**
+     * Swaps an edited order's held stock for stock that covers its new lines, in one transaction:
+     * the order's own units count as free, and when the new lines cannot be covered nothing changes.
+     * Asking again for lines already held returns the holding as it is.
+     */
+    async reviseReservation(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
+      try {
+        return await db.transaction(async (tx) => {
+          const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
+          if (held.some((r) => r.status === 'committed')) {
+            throw ApplicationFailure.create({ type: 'StockCommitted', message: `order ${input.orderId} has already left the shelf`, nonRetryable: true });
+          }
+          if (covers(held, input.lines)) return { ok: true, allocations: held.map(toAllocation) };
+          for (const reservation of held) {
+            await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
+          }
+          if (held.length > 0) await tx.delete(reservations).where(inArray(reservations.id, held.map((r) => r.id)));
+          const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
+          if (shortages.length > 0) throw new StillShort(shortages);
+          await hold(tx, input.orderId, allocations);
+          return { ok: true, allocations };
+        });
+      } catch (error) {
+        if (error instanceof StillShort) return { ok: false, shortages: error.shortages };
+        throw error;
+      }
     },
 
     /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only. */
@@ -107,6 +100,67 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Reservation = typeof reservations.$inferSelect;
+
+/** Rolls a revision back: the new lines cannot be covered, the order keeps what it held. */
+class StillShort extends Error {
+  constructor(readonly shortages: Shortage[]) {
+    super('stock cannot cover the revised lines');
+  }
+}
+
+/** Finds stock for every stocked line, FIFO by lot in warehouses that serve the category; changes nothing. */
+async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean): Promise<{ allocations: Allocation[]; shortages: Shortage[] }> {
+  const allocations: Allocation[] = [];
+  const shortages: Shortage[] = [];
+  // Two lines may ask for the same SKU (different customizations): count what earlier lines took.
+  const takenFromLot = new Map<number, number>();
+  // Lock lots in one global order (by SKU, then FIFO) so concurrent orders never deadlock.
+  const stocked = lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
+  for (const line of stocked) {
+    const lots = await tx
+      .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`, urgentReserve: products.urgentReserve })
+      .from(stockLots)
+      .innerJoin(products, eq(products.sku, stockLots.sku))
+      .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
+      .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
+      .orderBy(asc(stockLots.receivedAt), asc(stockLots.id))
+      .for('update', { of: stockLots });
+    // Regular orders leave the product's urgent reserve alone, so contended stock goes to urgent orders.
+    const freeIn = (lot: (typeof lots)[number]) => Number(lot.free) - (takenFromLot.get(lot.id) ?? 0);
+    const free = lots.reduce((sum, lot) => sum + freeIn(lot), 0);
+    const usable = urgent ? free : Math.max(0, free - (lots[0]?.urgentReserve ?? 0));
+    let needed = line.quantity;
+    let budget = usable;
+    for (const lot of lots) {
+      if (needed === 0 || budget === 0) break;
+      const take = Math.min(needed, freeIn(lot), budget);
+      if (take === 0) continue;
+      budget -= take;
+      takenFromLot.set(lot.id, (takenFromLot.get(lot.id) ?? 0) + take);
+      allocations.push({ lineNo: line.lineNo, sku: line.sku, lotId: lot.id, warehouseId: lot.warehouseId, quantity: take });
+      needed -= take;
+    }
+    if (needed > 0) shortages.push({ lineNo: line.lineNo, sku: line.sku, requested: line.quantity, available: line.quantity - needed });
+  }
+  return { allocations, shortages };
+}
+
+/** Holds allocated stock for an order: lots count it as reserved, reservations remember where it is. */
+async function hold(tx: Transaction, orderId: string, allocations: Allocation[]): Promise<void> {
+  for (const allocation of allocations) {
+    await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} + ${allocation.quantity}` }).where(eq(stockLots.id, allocation.lotId));
+  }
+  if (allocations.length > 0) await tx.insert(reservations).values(allocations.map((a) => ({ ...a, orderId })));
+}
+
+/** Whether held stock is exactly what the lines ask for, line by line. */
+function covers(held: Reservation[], lines: OrderLineRef[]): boolean {
+  const key = (lineNo: number, sku: string) => `${lineNo}:${sku}`;
+  const wanted = new Map(lines.filter((line) => !line.madeToOrder).map((line) => [key(line.lineNo, line.sku), line.quantity]));
+  const got = new Map<string, number>();
+  for (const r of held) got.set(key(r.lineNo, r.sku), (got.get(key(r.lineNo, r.sku)) ?? 0) + r.quantity);
+  return wanted.size === got.size && [...wanted].every(([k, quantity]) => got.get(k) === quantity);
+}
 
 /** Locks an order's reservations in the given states, in lot order like every other stock writer. */
 function lockReservations(tx: Transaction, orderId: string, statuses: Array<Reservation['status']>): Promise<Reservation[]> {

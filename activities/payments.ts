@@ -24,11 +24,16 @@ const KIND = {
 /** Payment intents and the payment ledger. */
 export function createPaymentActivities({ db, payments: gateway }: Pick<ActivityDeps, 'db' | 'payments'>) {
   return {
-    /** Opens the order's payment intent with the provider and remembers its id on the order. */
-    async createPaymentIntent(input: { orderId: string; amount: number; currency: string; method: string }): Promise<{ intentId: string }> {
+    /** Opens the order's payment intent with the provider and remembers its id on the order; a reference opens an extra intent. */
+    async createPaymentIntent(input: { orderId: string; amount: number; currency: string; method: string; reference?: string | undefined }): Promise<{ intentId: string }> {
       const intent = await gateway.createIntent(input);
-      await db.update(orders).set({ paymentIntentId: intent.intentId }).where(eq(orders.id, input.orderId));
+      if (!input.reference) await db.update(orders).set({ paymentIntentId: intent.intentId }).where(eq(orders.id, input.orderId));
       return intent;
+    },
+
+    /** Asks the customer for a new amount on an intent nobody has paid yet (the order was edited). */
+    async amendPaymentIntent(input: { intentId: string; amount: number; currency: string }): Promise<{ intentId: string }> {
+      return gateway.amendIntent(input);
     },
 
     /** Adds a provider event to the ledger once per provider transaction id; returns whether it was new. */

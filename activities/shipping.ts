@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import { carrierRates, orderLines, orders, products, shipments } from '../db/schema.js';
 import { chooseCarrier, type CarrierRate } from '../domain/carrier-choice.js';
+import type { PlaceOrder } from '../domain/order-schema.js';
+import type { ParcelBooking } from '../ports/carrier-gateway.js';
 import type { ActivityDeps } from './deps.js';
 
 const DAY_MS = 86_400_000;
@@ -59,7 +61,7 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
         weightGrams,
         volumeCm3,
         transitDays: choice.transitDays,
-        recipient: { name: address.recipient, country: address.country, city: address.city, postalCode: address.postalCode, line1: address.line1 },
+        recipient: parcelRecipient(address),
       });
       await db
         .insert(shipments)
@@ -84,6 +86,17 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       await carriers.cancel({ carrierId: shipment.carrierId, trackingNumber: shipment.trackingNumber });
       await db.update(shipments).set({ status: 'cancelled' }).where(and(eq(shipments.id, shipment.id), eq(shipments.status, 'booked')));
       return { cancelled: true };
+    },
+
+    /** Sends the order's booked parcel to the order's current address; refused once the carrier has it. */
+    async redirectShipment(input: { orderId: string }): Promise<{ redirected: boolean }> {
+      const shipment = await findShipment(input.orderId);
+      if (!shipment || shipment.status === 'cancelled') return { redirected: false };
+      if (shipment.pickedUpAt || shipment.status !== 'booked') {
+        throw ApplicationFailure.create({ type: 'AlreadyPickedUp', message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to change its address.`, nonRetryable: true });
+      }
+      const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
+      return carriers.redirect({ carrierId: shipment.carrierId, trackingNumber: shipment.trackingNumber, recipient: parcelRecipient(order!.request.shippingAddress) });
     },
 
     /** Moves the shipment's status forward with a tracking event; late or repeated events change nothing. */
@@ -139,4 +152,9 @@ function nextStatus(shipment: Pick<ShipmentRow, 'status' | 'pickedUpAt'>, event:
   // The step reached before an exception is not stored; the pickup time is the progress we still know.
   const reached = current === 'exception' ? (shipment.pickedUpAt ? PROGRESS.picked_up : 0) : current === 'booked' ? 0 : PROGRESS[current];
   return PROGRESS[event] > reached ? event : current;
+}
+
+/** The part of a shipping address a carrier's label needs. */
+function parcelRecipient(address: PlaceOrder['shippingAddress']): ParcelBooking['recipient'] {
+  return { name: address.recipient, country: address.country, city: address.city, postalCode: address.postalCode, line1: address.line1 };
 }

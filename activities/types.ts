@@ -6,6 +6,12 @@ export interface OrderLineRef {
   madeToOrder: boolean;
 }
 
+/** An order line with the catalog unit price it was sold at. */
+export interface PricedLine extends OrderLineRef {
+  unitPrice: number;
+  customization?: Record<string, string> | undefined;
+}
+
 /** Stock taken from one lot for one line. */
 export interface Allocation {
   lineNo: number;

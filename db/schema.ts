@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
+import type { Review } from '../domain/risk.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -90,9 +91,13 @@ export const orders = pgTable('orders', {
   pointsRedeemed: integer('points_redeemed').notNull().default(0),
   pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
   pointsCreditedAt: timestamp('points_credited_at', { withTimezone: true }),
-  review: jsonb('review').$type<{ required: boolean; reasons: string[] }>(),
+  review: jsonb('review').$type<Review>(),
   holdReason: text('hold_reason'),
   flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
+  /** The last edit applied (0: as placed); an edit is written once. */
+  revision: integer('revision').notNull().default(0),
+  /** The order this one was split from: it holds the lines stock could not cover then (one back-order per order). */
+  backorderOf: text('backorder_of').references((): AnyPgColumn => orders.id).unique(),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [

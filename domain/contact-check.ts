@@ -22,21 +22,29 @@ export interface ContactProblem {
   message: string;
 }
 
-/**
- * Checks that the address and contact details are deliverable, beyond their shape: the postal code
- * fits the country, phone numbers have a plausible number of digits, nothing is a placeholder.
- */
-export function checkContactInfo(order: Pick<PlaceOrder, 'customer' | 'shippingAddress'>): ContactProblem[] {
+/** Checks that a shipping address is deliverable: the postal code fits the country, its phone has a plausible length, nothing is a placeholder. */
+export function checkAddress(address: PlaceOrder['shippingAddress']): ContactProblem[] {
   const problems: ContactProblem[] = [];
-  const { shippingAddress: address, customer } = order;
   const pattern = POSTAL_CODES[address.country];
   if (pattern && !pattern.test(address.postalCode.trim())) problems.push({ path: 'shippingAddress.postalCode', message: `is not a valid ${address.country} postal code` });
   for (const [path, value] of [['shippingAddress.line1', address.line1], ['shippingAddress.city', address.city], ['shippingAddress.recipient', address.recipient]] as const) {
     if (PLACEHOLDER.test(value.trim())) problems.push({ path, message: 'looks like a placeholder' });
   }
-  for (const [path, phone] of [['customer.phone', customer.phone], ['shippingAddress.phone', address.phone]] as const) {
-    const digits = phone.replace(/\D/g, '').length;
-    if (digits < 7 || digits > 15) problems.push({ path, message: 'must have 7 to 15 digits' });
-  }
-  return problems;
+  return [...problems, ...checkPhone('shippingAddress.phone', address.phone)];
+}
+
+/**
+ * Checks that the address and contact details are deliverable, beyond their shape: the postal code
+ * fits the country, phone numbers have a plausible number of digits, nothing is a placeholder.
+ */
+export function checkContactInfo(order: Pick<PlaceOrder, 'customer' | 'shippingAddress'>): ContactProblem[] {
+  const address = checkAddress(order.shippingAddress);
+  // Customer phone first, as callers have always seen it.
+  const phone = address.filter((p) => p.path === 'shippingAddress.phone');
+  return [...address.filter((p) => p.path !== 'shippingAddress.phone'), ...checkPhone('customer.phone', order.customer.phone), ...phone];
+}
+
+function checkPhone(path: string, phone: string): ContactProblem[] {
+  const digits = phone.replace(/\D/g, '').length;
+  return digits < 7 || digits > 15 ? [{ path, message: 'must have 7 to 15 digits' }] : [];
 }

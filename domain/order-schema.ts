@@ -34,12 +34,18 @@ export const AddressSchema = z.strictObject({
   postalCode: z.string().trim().regex(/^[A-Za-z0-9 -]{2,12}$/, 'must be a postal code'),
 });
 
+/** A shipping address. */
+export type Address = z.infer<typeof AddressSchema>;
+
 /** One requested line: the price comes from the catalog, never from the caller. */
 export const OrderLineRequestSchema = z.strictObject({
   sku: z.string().trim().regex(/^[A-Z0-9-]{2,40}$/, 'must be an upper-case SKU such as TEA-001'),
   quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(999, 'must be at most 999'),
   customization: z.record(z.string().max(64), z.string().max(500)).optional(),
 });
+
+/** An order's lines: at least one, at most 100. */
+export const OrderLinesSchema = z.array(OrderLineRequestSchema).min(1, 'an order needs at least one line').max(100);
 
 /** The body of `POST /v1/orders`. */
 export const PlaceOrderSchema = z
@@ -49,7 +55,7 @@ export const PlaceOrderSchema = z
     type: z.enum(ORDER_TYPES),
     customer: CustomerSchema,
     shippingAddress: AddressSchema,
-    lines: z.array(OrderLineRequestSchema).min(1, 'an order needs at least one line').max(100),
+    lines: OrderLinesSchema,
     couponCode: z.string().trim().toUpperCase().min(1).max(40).optional(),
     pointsToRedeem: z.number().int().min(0).max(1_000_000).optional(),
     paymentMethod: z.enum(PAYMENT_METHODS),

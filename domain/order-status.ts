@@ -25,7 +25,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'returned', 'failed']);
 
 /** What a caller may do with an order next, by API action name. */
-export type OrderAction = 'pay' | 'confirm' | 'correct_info' | 'resolve_shortage' | 'cancel' | 'feedback' | 'return';
+export type OrderAction = 'pay' | 'confirm' | 'correct_info' | 'resolve_shortage' | 'edit' | 'cancel' | 'feedback' | 'return';
 
 /** Stages in which a cancellation is still accepted: the parcel has not left. */
 const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['received', 'on_hold', 'reserving', 'awaiting_shortage_decision', 'awaiting_payment', 'awaiting_confirmation', 'confirmed', 'ready_to_ship']);
@@ -40,7 +40,8 @@ export function allowedActions(status: OrderStatus): OrderAction[] {
   if (status === 'awaiting_confirmation') actions.push('confirm');
   if (status === 'on_hold') actions.push('correct_info');
   if (status === 'awaiting_shortage_decision') actions.push('resolve_shortage');
-  if (isCancellable(status)) actions.push('cancel');
+  // Before pickup the address may change; lines until confirmation (the workflow says which).
+  if (isCancellable(status)) actions.push('edit', 'cancel');
   if (status === 'delivered') actions.push('feedback', 'return');
   return actions;
 }

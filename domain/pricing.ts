@@ -8,7 +8,8 @@
  *  4. spend-threshold reduction ("spend X, save Y"): the highest tier the goods after step 3 reach
  *  5. coupon: a percentage, or a fixed amount with a minimum spend, of the goods after step 4
  *  6. loyalty points redeemed: 1 point = 1 minor unit, capped at a share of the goods after step 5
- *  7. shipping: standard (free above a threshold) or express for urgent orders, never discounted
+ *  7. shipping: standard (free above a threshold) or express for urgent orders, never discounted;
+ *     none for a back-order, whose parcel fee the order it was split from paid
  *  8. tax: one rate on goods after discounts plus shipping, rounded half up
  * total = subtotal − discounts + shipping + tax. Percentages round down, so a discount never
  * exceeds its stated rate; points earned are one per whole currency unit of goods paid.
@@ -50,6 +51,8 @@ export interface PricingInput {
   pointsBalance: number;
   pointsToRedeem: number;
   couponCode?: string | undefined;
+  /** The parcel's shipping is already paid: the back-order of a split order ships without a second fee. */
+  shippingPaid?: boolean | undefined;
 }
 
 /** One reduction in the breakdown. */
@@ -125,7 +128,7 @@ export function priceOrder(input: PricingInput, rules: PricingRules): PricingRes
 
   if (issues.length) return { ok: false, issues };
 
-  const shipping = input.orderType === 'urgent' ? rules.shipping.expressFee : goods >= rules.shipping.freeStandardFrom ? 0 : rules.shipping.standardFee;
+  const shipping = input.shippingPaid ? 0 : input.orderType === 'urgent' ? rules.shipping.expressFee : goods >= rules.shipping.freeStandardFrom ? 0 : rules.shipping.standardFee;
   const tax = roundedShare(goods + shipping, rules.taxBasisPoints);
   return {
     ok: true,

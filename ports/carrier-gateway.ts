@@ -15,4 +15,6 @@ export interface CarrierGateway {
   book(booking: ParcelBooking): Promise<{ trackingNumber: string; eta: string }>;
   /** Cancels a booking that has not been picked up; cancelling twice is fine. */
   cancel(request: { carrierId: string; trackingNumber: string }): Promise<{ cancelled: boolean }>;
+  /** Sends a booked parcel to a new address before pickup; the same address twice is one change. */
+  redirect(request: { carrierId: string; trackingNumber: string; recipient: ParcelBooking['recipient'] }): Promise<{ redirected: boolean }>;
 }

@@ -22,6 +22,9 @@ export function createSandboxCarrier(options: { secret: string; webhookUrl?: str
     async cancel() {
       return { cancelled: true };
     },
+    async redirect() {
+      return { redirected: true };
+    },
   };
 
   /** Builds the signed webhook a tracking event produces. */

@@ -3,15 +3,21 @@ import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { signWebhookBody } from '../ports/webhook-signature.js';
 
 /** The outcome a sandbox payment should report. */
-export type SandboxPaymentOutcome = { type: 'payment.succeeded'; amount: number } | { type: 'payment.failed'; amount: number; failureReason: string };
+export type SandboxPaymentOutcome = ({ type: 'payment.succeeded'; amount: number } | { type: 'payment.failed'; amount: number; failureReason: string }) & {
+  /** Pays this intent instead of the order's first one (an extra payment after an edit). */
+  intentId?: string;
+};
 
 /** A stand-in payment provider: opens intents and reports payments through signed webhooks, like a real one. */
 export function createSandboxPaymentProvider(options: { webhookUrl?: string; secret: string; fetch?: typeof fetch }) {
-  const intentIdFor = (orderId: string) => `pi_sbx_${createHash('sha256').update(orderId).digest('hex').slice(0, 20)}`;
+  const intentIdFor = (orderId: string, reference?: string) => `pi_sbx_${createHash('sha256').update(reference ? `${orderId}:${reference}` : orderId).digest('hex').slice(0, 20)}`;
 
   const gateway: PaymentGateway = {
-    async createIntent({ orderId }) {
-      return { intentId: intentIdFor(orderId) };
+    async createIntent({ orderId, reference }) {
+      return { intentId: intentIdFor(orderId, reference) };
+    },
+    async amendIntent({ intentId }) {
+      return { intentId };
     },
     async refund({ idempotencyKey }) {
       return { refundId: `re_sbx_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 20)}` };
@@ -24,7 +30,7 @@ export function createSandboxPaymentProvider(options: { webhookUrl?: string; sec
       id: eventId,
       type: outcome.type,
       orderId,
-      paymentIntentId: intentIdFor(orderId),
+      paymentIntentId: outcome.intentId ?? intentIdFor(orderId),
       transactionId: `txn_${eventId}`,
       amount: outcome.amount,
       currency,

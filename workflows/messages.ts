@@ -1,9 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { InfoCorrection } from '../activities/orders.js';
-import type { Allocation, Shortage } from '../activities/types.js';
+import type { RequestedLine } from '../activities/order-edits.js';
+import type { Allocation, PricedLine, Shortage } from '../activities/types.js';
 import type { ContactProblem } from '../domain/contact-check.js';
 import type { OrderAction, OrderStatus } from '../domain/order-status.js';
-import type { Channel, OrderType } from '../domain/order-schema.js';
+import type { Address, Channel, OrderType } from '../domain/order-schema.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { Review } from '../domain/risk.js';
@@ -16,11 +17,13 @@ export interface OrderWorkflowInput {
   channel: Channel;
   customerId: string;
   paymentMethod: string;
-  lines: Array<{ lineNo: number; sku: string; quantity: number; unitPrice: number; madeToOrder: boolean }>;
+  lines: PricedLine[];
   pricing: PriceBreakdown;
   review: Review;
   requestedDeliveryBy?: string | undefined;
   policy: OrderPolicy;
+  /** Set on the back-order of a split order: it waits for restock without asking anyone. */
+  backorderOf?: string | undefined;
 }
 
 /** A payment provider's webhook, forwarded by the API. */
@@ -80,10 +83,65 @@ export interface CorrectInfoResult {
 export interface ResolveShortageRequest {
   actor: string;
   decision: ShortageDecision;
+  substitutes?: Substitution[] | undefined;
 }
 
-/** The decisions this version takes: wait for restock (the order is back-ordered) or cancel. */
-export type ShortageDecision = 'wait_restock' | 'cancel';
+/**
+ * Ship what is in stock and back-order the rest as an order of its own, replace short products,
+ * wait for restock (the whole order is back-ordered), or cancel.
+ */
+export type ShortageDecision = (typeof SHORTAGE_DECISIONS)[number];
+/** Every shortage decision support can take. */
+export const SHORTAGE_DECISIONS = ['partial_ship', 'substitute', 'wait_restock', 'cancel'] as const;
+
+/** A product that stands in for a short one, in the same quantity unless another is given. */
+export interface Substitution {
+  sku: string;
+  substituteSku: string;
+  quantity?: number | undefined;
+}
+
+/** What a shortage decision did: the order's new total, and the back-order opened for the rest. */
+export interface ShortageResolution {
+  decision: ShortageDecision;
+  total?: number;
+  backorderId?: string | null;
+}
+
+/** Support's change to an order: a new shipping address (until shipped), new lines (until confirmed), or both. */
+export interface EditRequest {
+  actor: string;
+  reason?: string | undefined;
+  shippingAddress?: Address | undefined;
+  lines?: RequestedLine[] | undefined;
+}
+
+/** How an accepted edit settled the money with the customer. */
+export type EditSettlement =
+  | { kind: 'none' }
+  | { kind: 'amount_due_changed'; amountDue: number }
+  | { kind: 'refunded'; amount: number }
+  | { kind: 'extra_payment_requested'; amount: number; intentId: string; deadline: string };
+
+/** An accepted edit: what changed, the totals before and after, and the settlement. */
+export interface EditResult {
+  status: OrderStatus;
+  revision: number;
+  changed: Array<'shipping_address' | 'lines'>;
+  previousTotal: number;
+  total: number;
+  settlement: EditSettlement;
+}
+
+/** A payment asked for after an edit raised the total of a paid order. */
+export interface ExtraPayment {
+  intentId: string;
+  amount: number;
+  deadline: string;
+  status: 'pending' | 'captured';
+  /** Of the captured amount, how much went back to the customer since. */
+  refunded: number;
+}
 
 /** Stock arrived for these SKUs: back-ordered orders try their reservation again. */
 export interface StockReplenished {
@@ -111,14 +169,29 @@ export interface OrderState {
   status: OrderStatus;
   type: OrderType;
   milestones: Array<{ name: string; at: string }>;
+  /** The lines and price as they are now: edits, substitutions and splits change them. */
+  lines: PricedLine[];
+  pricing: PriceBreakdown;
+  /** How many edits were applied. */
+  revision: number;
   allocations: Allocation[];
-  payment: { intentId: string | null; status: 'not_requested' | 'pending' | 'failed' | 'captured' | 'refunded'; amountPaid: number; amountRefunded: number; deadline: string | null };
+  payment: {
+    intentId: string | null;
+    status: 'not_requested' | 'pending' | 'failed' | 'captured' | 'refunded';
+    amountPaid: number;
+    amountRefunded: number;
+    deadline: string | null;
+    extras: ExtraPayment[];
+  };
   review: Review & { confirmedBy: string | null; note: string | null; deadline: string | null };
   shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
   hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
-  shortage: { shortages: Shortage[]; deadline: string; decision: ShortageDecision | null; decidedBy: string | null } | null;
+  shortage: { shortages: Shortage[]; deadline: string; decision: ShortageDecision | null; decidedBy: string | null; substitutes: Substitution[] } | null;
+  /** The order split from this one for what stock could not cover, or the order this one was split from. */
+  backorder: { orderId: string } | null;
+  backorderOf: string | null;
   cancellation: { request: CancelRequest; result: CancelResult | null } | null;
   returns: { closesAt: string | null; request: ReturnRequest | null; result: CancelResult | null };
   flags: string[];
@@ -138,7 +211,9 @@ export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedB
 /** Corrects the address or phone of an order on hold and re-runs verification; refused when the order is not on hold. */
 export const correctInfoUpdate = defineUpdate<CorrectInfoResult, [CorrectInfoRequest]>('correctInfo');
 /** Decides what happens to an order stock cannot cover; refused in any other stage. */
-export const resolveShortageUpdate = defineUpdate<{ decision: ShortageDecision }, [ResolveShortageRequest]>('resolveShortage');
+export const resolveShortageUpdate = defineUpdate<ShortageResolution, [ResolveShortageRequest]>('resolveShortage');
+/** Changes the address (until shipped) or the lines (until confirmed): re-verified, re-priced, re-reserved, the difference settled. */
+export const editOrderUpdate = defineUpdate<EditResult, [EditRequest]>('editOrder');
 /** Inventory received stock: a back-ordered order retries its reservation. */
 export const stockReplenishedSignal = defineSignal<[StockReplenished]>('stockReplenished');
 /** Takes a delivered order back inside the return window: refund, credit note, goods back in stock. */

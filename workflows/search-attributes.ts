@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /** Order stage, as in the API's `status`. */
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
@@ -28,3 +28,25 @@ export const ORDER_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: str
   { name: HoldReasonKey.name, cliType: 'Keyword' },
   { name: FlaggedKey.name, cliType: 'Bool' },
 ];
+
+/** The workflow id of an order: one workflow per order, forever. */
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/** What an order workflow starts with so operators can find it in Temporal UI: search attributes and a one-line summary. */
+export function orderStartAttributes(order: { orderId: string; type: string; channel: string; customerId: string; total: number; currency: string }): {
+  typedSearchAttributes: SearchAttributePair[];
+  staticSummary: string;
+} {
+  return {
+    staticSummary: `Order ${order.orderId} · ${order.type} · ${order.customerId} · ${(order.total / 100).toFixed(2)} ${order.currency}`,
+    typedSearchAttributes: [
+      { key: OrderStatusKey, value: 'received' },
+      { key: OrderTypeKey, value: order.type },
+      { key: OrderChannelKey, value: order.channel },
+      { key: CustomerIdKey, value: order.customerId },
+      { key: OrderTotalKey, value: order.total },
+      { key: PriorityKey, value: order.type === 'urgent' ? 1 : 0 },
+      { key: FlaggedKey, value: false },
+    ],
+  };
+}

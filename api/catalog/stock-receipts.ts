@@ -6,7 +6,7 @@ import type { Database } from '../../db/client.js';
 import { orderLines, orders, products, stockLots, warehouses } from '../../db/schema.js';
 import { stockReplenishedSignal } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
-import { orderWorkflowId } from '../orders/place-order.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { Problem, ProblemSchema } from '../problems.js';
 
 /** Body of `POST /v1/inventory/receipts`: a delivery of stock into a warehouse. */

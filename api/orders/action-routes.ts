@@ -10,7 +10,7 @@ import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmi
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
-import { orderWorkflowId } from './place-order.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 
 const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5');
 

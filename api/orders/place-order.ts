@@ -6,11 +6,12 @@ import type { Config } from '../../config/env.js';
 import type { Database } from '../../db/client.js';
 import { customers, orderLines, orders, products } from '../../db/schema.js';
 import type { PlaceOrder } from '../../domain/order-schema.js';
+import { checkCatalogLines } from '../../domain/catalog-lines.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
 import { assessRisk } from '../../domain/risk.js';
 import type { OrderWorkflowInput } from '../../workflows/messages.js';
 import { orderWorkflow } from '../../workflows/order.js';
-import { CustomerIdKey, FlaggedKey, OrderChannelKey, OrderStatusKey, OrderTotalKey, OrderTypeKey, PriorityKey } from '../../workflows/search-attributes.js';
+import { orderStartAttributes, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { fieldPath, Problem, type FieldIssue } from '../problems.js';
 import { isUniqueViolation } from '../../db/errors.js';
 
@@ -28,9 +29,6 @@ export interface PlacementResult {
   created: boolean;
 }
 
-/** The workflow id of an order: one workflow per order, forever. */
-export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
-
 const unprocessable = (errors: FieldIssue[]) =>
   new Problem(422, 'unprocessable-order', 'The order cannot be accepted', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
 
@@ -43,15 +41,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
 
   const skus = [...new Set(request.lines.map((line) => line.sku))];
   const catalog = new Map((await db.select().from(products).where(inArray(products.sku, skus))).map((p) => [p.sku, p]));
-  const issues: FieldIssue[] = [];
-  request.lines.forEach((line, index) => {
-    const product = catalog.get(line.sku);
-    const path = fieldPath(['lines', index, 'sku']);
-    if (!product) issues.push({ path, message: 'is not in the catalog' });
-    else if (!product.active) issues.push({ path, message: 'is no longer sold' });
-    else if (product.madeToOrder && request.type !== 'custom') issues.push({ path, message: 'is made to order: place it as a custom order' });
-    else if (product.currency !== deps.config.currency) issues.push({ path, message: `is priced in ${product.currency}, the shop sells in ${deps.config.currency}` });
-  });
+  const issues: FieldIssue[] = checkCatalogLines(request.lines, catalog, request.type, deps.config.currency).map((problem) => ({ path: fieldPath(problem.path), message: problem.message }));
   if (issues.length) throw unprocessable(issues);
 
   const customer = await resolveCustomer(db, request.customer);
@@ -79,6 +69,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
     quantity: line.quantity,
     unitPrice: catalog.get(line.sku)!.priceMinor,
     madeToOrder: catalog.get(line.sku)!.madeToOrder,
+    ...(line.customization ? { customization: line.customization } : {}),
   }));
   try {
     await db.transaction(async (tx) => {
@@ -138,17 +129,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
       taskQueue: deps.config.temporal.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Order ${orderId} · ${request.type} · ${customer.id} · ${(breakdown.total / 100).toFixed(2)} ${breakdown.currency}`,
-      memo: { channel: request.channel, externalId: request.externalId ?? null },
-      typedSearchAttributes: [
-        { key: OrderStatusKey, value: 'received' },
-        { key: OrderTypeKey, value: request.type },
-        { key: OrderChannelKey, value: request.channel },
-        { key: CustomerIdKey, value: customer.id },
-        { key: OrderTotalKey, value: breakdown.total },
-        { key: PriorityKey, value: request.type === 'urgent' ? 1 : 0 },
-        { key: FlaggedKey, value: false },
-      ],
+      ...orderStartAttributes({ orderId, type: request.type, channel: request.channel, customerId: customer.id, total: breakdown.total, currency: breakdown.currency }),
     });
   } catch (error) {
     // Without a workflow the order would never move: take it back whole, then let the caller retry.

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { shipments } from '../../db/schema.js';
 import { shipmentEventSignal } from '../../workflows/messages.js';
-import { orderWorkflowId } from '../orders/place-order.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { Problem } from '../problems.js';
 import { acceptSignedJson, recordThenDeliver, requireSignature, WebhookAcceptedSchema } from './signed-json.js';
 

@@ -33,7 +33,7 @@ describe('POST /v1/orders', () => {
     expect(awaiting.payment.intentId).toMatch(/^pi_sbx_/);
     expect(awaiting.lines[0]!.allocation).toEqual([expect.objectContaining({ quantity: 2, status: 'reserved', warehouseId: 'WH-BER' })]);
     expect(awaiting.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved']);
-    expect(awaiting.allowedActions).toEqual(['pay', 'cancel']);
+    expect(awaiting.allowedActions).toEqual(['pay', 'edit', 'cancel']);
 
     const description = await stack.client.workflow.getHandle(`order-${order.id}`).describe();
     expect(description.taskQueue).toBe(stack.taskQueue);

@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { defaultPricingRules } from '../../domain/pricing-rules.js';
 import { createActivities, type OrderActivities } from '../../activities/index.js';
-import { orderWorkflowId } from '../../api/orders/place-order.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createSandboxCarrier } from '../../sandbox/carrier.js';
 import { createSandboxNotifier } from '../../sandbox/notifier.js';
 import { createSandboxPaymentProvider } from '../../sandbox/payment-provider.js';
@@ -52,6 +53,7 @@ export async function startGatedWorker(stack: TestStack, activity: keyof OrderAc
     payments: createSandboxPaymentProvider({ secret: config.paymentWebhookSecret }).gateway,
     carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
     notifier: createSandboxNotifier(stack.db),
+    pricingRules: defaultPricingRules(config.currency),
   });
   const original = activities[activity] as (...args: unknown[]) => Promise<unknown>;
   const gated = {

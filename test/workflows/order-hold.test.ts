@@ -37,7 +37,7 @@ describe('info holds', () => {
     const orderId = (await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { shippingAddress: badAddress() }))).json().id;
     const held = await waitForStatus(stack.app, orderId, 'on_hold');
     expect(held.hold).toEqual({ reason: 'unverifiable_contact_info' });
-    expect(held.allowedActions).toEqual(['correct_info', 'cancel']);
+    expect(held.allowedActions).toEqual(['correct_info', 'edit', 'cancel']);
     await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId))).map((n) => n.template)).toEqual(['info_needed']);
     const description = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
     expect(description.typedSearchAttributes.getAll().find((pair) => pair.key.name === 'HoldReason')?.value).toBe('unverifiable_contact_info');

@@ -92,7 +92,7 @@ describe('order lifecycle through HTTP and webhooks only', () => {
 
     await payInFull(stack.app, orderId);
     const held = await waitForStatus(stack.app, orderId, 'awaiting_confirmation');
-    expect(held.allowedActions).toEqual(['confirm', 'cancel']);
+    expect(held.allowedActions).toEqual(['confirm', 'edit', 'cancel']);
     const asServiceRole = await stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: asService, payload: { confirmedBy: 'bot' } });
     expect(asServiceRole.statusCode).toBe(403);
 

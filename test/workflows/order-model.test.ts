@@ -2,7 +2,7 @@ import { inArray } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderResource } from '../../api/orders/order-resource.js';
-import { orderWorkflowId } from '../../api/orders/place-order.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { payments, reservations, stockLots } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';

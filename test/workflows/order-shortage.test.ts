@@ -26,7 +26,7 @@ async function shortOrder() {
 describe('stock shortage', () => {
   it('tells the customer, back-orders on request, and goes on when stock arrives', async () => {
     const { sku, orderId, order } = await shortOrder();
-    expect(order.allowedActions).toEqual(['resolve_shortage', 'cancel']);
+    expect(order.allowedActions).toEqual(['resolve_shortage', 'edit', 'cancel']);
     await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId))).map((n) => n.template)).toEqual(['stock_shortage']);
 
     expect((await decide(orderId, 'wait_restock')).json()).toEqual({ orderId, decision: 'wait_restock' });
