@@ -11,6 +11,7 @@ import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
 import { invoiceRoutes } from './invoices/routes.js';
 import { orderActionRoutes } from './orders/action-routes.js';
+import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { registerProblemHandlers } from './problems.js';
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
   await app.register(orderListRoutes, { db: deps.db, auth });
   await app.register(orderActionRoutes, { db: deps.db, temporal: deps.temporal, auth });
+  await app.register(orderChangeRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(catalogRoutes, { db: deps.db, auth });
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });

@@ -664,14 +664,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const previousTotal = state.pricing.total;
     const changed: EditResult['changed'] = [...(shippingAddress ? (['shipping_address'] as const) : []), ...(revised ? (['lines'] as const) : [])];
     await commitRevision(revised, shippingAddress);
-    if (shippingAddress && state.shipment?.status === 'booked') await activities.redirectShipment({ orderId });
+    const parcel = shippingAddress && state.shipment?.status === 'booked' ? await activities.redirectShipment({ orderId }) : undefined;
     if (shippingAddress && state.hold) {
       const check = await activities.verifyContactInfo({ orderId });
       state.hold = check.ok ? null : { ...state.hold, problems: check.problems };
     }
     const settlement: EditSettlement = revised ? await settleDifference() : { kind: 'none' };
     const result: EditResult = { status: state.status, revision: state.revision, changed, previousTotal, total: state.pricing.total, settlement };
-    await record('note', 'order_edited', state.status, { actor, reason: reason ?? `changed ${changed.join(' and ')}`, detail: { ...result } });
+    await record('note', 'order_edited', state.status, { actor, reason: reason ?? `changed ${changed.join(' and ')}`, detail: { ...result, ...(parcel ? { parcelRedirected: parcel.redirected } : {}) } });
     await notify(settlement.kind === 'extra_payment_requested' ? 'extra_payment_requested' : 'order_edited', { changed, previousTotal, total: state.pricing.total, settlement });
     return result;
   }

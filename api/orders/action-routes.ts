@@ -1,15 +1,15 @@
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
-import { orderEvents, orders, surveys } from '../../db/schema.js';
-import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, resolveShortageUpdate, type CancelResult } from '../../workflows/messages.js';
+import { orderEvents, surveys } from '../../db/schema.js';
+import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem } from '../problems.js';
+import { askOrder, currentStatus, refusalProblem } from './ask-order.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 
 const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5');
@@ -38,44 +38,11 @@ export const InfoCorrectionSchema = z
   .strictObject({ requestedBy: z.string().trim().min(1).max(200), shippingAddress: AddressSchema.optional(), customerPhone: CustomerSchema.shape.phone.optional(), customerName: CustomerSchema.shape.name.optional() })
   .refine((body) => body.shippingAddress || body.customerPhone || body.customerName, { message: 'give shippingAddress, customerPhone or customerName', path: ['shippingAddress'] });
 
-/** Body of `POST /v1/orders/:id/shortage-resolution`. */
-export const ShortageResolutionSchema = z.strictObject({ decision: z.enum(['wait_restock', 'cancel']), requestedBy: z.string().trim().min(1).max(200) });
-
 /** Body of `POST /v1/orders/:id/feedback`. */
 export const FeedbackSchema = z.strictObject({ ratings: z.strictObject({ product: Rating, delivery: Rating, service: Rating }), comment: z.string().max(4000).optional() });
 
-async function currentStatus(db: Database, orderId: string): Promise<string> {
-  const [order] = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId));
-  if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${orderId}.`);
-  return order.status;
-}
-
-/** A retried support call carries the same Idempotency-Key: Temporal then answers it from the first call. */
-function updateId(headers: Record<string, string | string[] | undefined>): { updateId?: string } {
-  const key = headers['idempotency-key'];
-  return typeof key === 'string' && /^[\w.:-]{8,200}$/.test(key) ? { updateId: `req-${key}` } : {};
-}
-
-/** Turns a workflow's refusal into a 409 with its reason; anything else is rethrown. */
-function refusal(error: unknown, status: string): Problem {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    return new Problem(409, 'action-refused', 'The order refused this action', error.cause.message, undefined, { reason: error.cause.type, status });
-  }
-  if (error instanceof WorkflowNotFoundError) return new Problem(409, 'action-refused', 'The order refused this action', `order is ${status} and no longer running`, undefined, { status });
-  throw error;
-}
-
 /** Support and service actions on one order: each goes to the order's workflow, never to the database. */
 export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (app, { db, temporal, auth }) => {
-  /** Sends a support request to the order's workflow and waits for its answer; a refusal becomes a 409 with the reason. */
-  async function askOrder<Ret, Arg>(orderId: string, status: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, headers: Record<string, string | string[] | undefined>): Promise<Ret> {
-    try {
-      return await temporal.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(update, { args: [arg], ...updateId(headers) });
-    } catch (error) {
-      throw refusal(error, status);
-    }
-  }
-
   app.post('/v1/orders/:id/confirm', {
     onRequest: auth.require('support'),
     schema: {
@@ -87,7 +54,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request) => {
     const orderId = request.params.id;
-    const result = await askOrder(orderId, await currentStatus(db, orderId), confirmOrderUpdate, { actor: request.body.confirmedBy, note: request.body.note }, request.headers);
+    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), confirmOrderUpdate, { actor: request.body.confirmedBy, note: request.body.note }, request.headers);
     return { orderId, ...result };
   });
 
@@ -103,9 +70,9 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       const earlier = status === endedAs ? await recordedOutcome(db, orderId, milestone) : undefined;
       if (earlier) return { orderId, ...earlier };
       if (endedAs === 'returned' && status === 'completed') {
-        throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', status });
+        throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', orderStatus: status });
       }
-      const result = await askOrder(orderId, status, update, { actor: request.body.requestedBy, reason: request.body.reason }, request.headers);
+      const result = await askOrder(temporal, orderId, status, update, { actor: request.body.requestedBy, reason: request.body.reason }, request.headers);
       return { orderId, ...result };
     });
   }
@@ -137,22 +104,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
   }, async (request) => {
     const orderId = request.params.id;
     const { requestedBy, ...correction } = request.body;
-    const result = await askOrder(orderId, await currentStatus(db, orderId), correctInfoUpdate, { actor: requestedBy, correction }, request.headers);
-    return { orderId, ...result };
-  });
-
-  app.post('/v1/orders/:id/shortage-resolution', {
-    onRequest: auth.require('support'),
-    schema: {
-      tags: ['orders'],
-      summary: 'Decide for an order stock cannot cover: wait for restock (back-order) or cancel',
-      params: OrderParams,
-      body: ShortageResolutionSchema,
-      response: { 200: z.object({ orderId: z.string(), decision: z.string() }) },
-    },
-  }, async (request) => {
-    const orderId = request.params.id;
-    const result = await askOrder(orderId, await currentStatus(db, orderId), resolveShortageUpdate, { actor: request.body.requestedBy, decision: request.body.decision }, request.headers);
+    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), correctInfoUpdate, { actor: requestedBy, correction }, request.headers);
     return { orderId, ...result };
   });
 
@@ -167,13 +119,13 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request, reply) => {
     const status = await currentStatus(db, request.params.id);
-    if (status !== 'delivered') throw new Problem(409, 'action-refused', 'The order refused this action', `order is ${status}: feedback opens at delivery`, undefined, { status });
+    if (status !== 'delivered') throw new Problem(409, 'action-refused', 'The order refused this action', `order is ${status}: feedback opens at delivery`, undefined, { orderStatus: status });
     const [survey] = await db.select({ respondedAt: surveys.respondedAt }).from(surveys).where(eq(surveys.orderId, request.params.id));
-    if (survey?.respondedAt) throw new Problem(409, 'action-refused', 'The order refused this action', 'feedback for this order was already received', undefined, { status });
+    if (survey?.respondedAt) throw new Problem(409, 'action-refused', 'The order refused this action', 'feedback for this order was already received', undefined, { orderStatus: status });
     try {
       await temporal.workflow.getHandle(orderWorkflowId(request.params.id)).signal(feedbackSubmittedSignal, { ...request.body, submittedAt: new Date().toISOString() });
     } catch (error) {
-      throw refusal(error, status);
+      throw refusalProblem(error, status);
     }
     return reply.status(202).send({ received: true as const });
   });

@@ -40,6 +40,7 @@ export const OrderResourceSchema = z.object({
     status: z.enum(['not_requested', 'pending', 'failed', 'captured', 'refunded']),
     amountPaid: Money,
     amountRefunded: Money,
+    amountDue: Money.describe('what the customer still owes: the total less what we hold; 0 once the order has ended'),
   }),
   shipment: z
     .object({ carrier: z.string(), service: z.string(), trackingNumber: z.string(), status: z.string(), cost: Money, eta: z.string(), pickedUpAt: z.string().nullable(), deliveredAt: z.string().nullable() })
@@ -51,6 +52,9 @@ export const OrderResourceSchema = z.object({
   allowedActions: z.array(z.string()),
   flags: z.array(z.string()),
   hold: z.object({ reason: z.string() }).nullable(),
+  revision: z.number().int().describe('edits applied since placement'),
+  backorderOf: z.string().nullable().describe('the order this back-order was split from'),
+  backorderId: z.string().nullable().describe('the back-order split from this order for what stock could not cover'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

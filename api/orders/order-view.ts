@@ -1,20 +1,21 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { invoices, orderEvents, orderLines, orders, payments, reservations, shipments } from '../../db/schema.js';
-import { allowedActions, type OrderStatus } from '../../domain/order-status.js';
+import { allowedActions, TERMINAL_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import type { OrderResource } from './order-resource.js';
 
 /** Reads one order from the read model in Postgres; undefined when there is no such order. */
 export async function readOrder(db: Database, orderId: string): Promise<OrderResource | undefined> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
-  const [lines, held, ledger, milestones, [shipment], [invoice]] = await Promise.all([
+  const [lines, held, ledger, milestones, [shipment], [invoice], [backorder]] = await Promise.all([
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(reservations).where(eq(reservations.orderId, orderId)).orderBy(asc(reservations.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id)),
     db.select({ name: orderEvents.name, at: orderEvents.at }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.kind, 'milestone'))).orderBy(asc(orderEvents.seq)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)),
     db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice'))),
+    db.select({ id: orders.id }).from(orders).where(eq(orders.backorderOf, orderId)),
   ]);
   const status = order.status as OrderStatus;
   const sum = (kind: string) => ledger.filter((p) => p.kind === kind).reduce((total, p) => total + p.amount, 0);
@@ -43,6 +44,7 @@ export async function readOrder(db: Database, orderId: string): Promise<OrderRes
       status: paymentStatus,
       amountPaid,
       amountRefunded,
+      amountDue: TERMINAL_STATUSES.has(status) ? 0 : Math.max(0, order.total - (amountPaid - amountRefunded)),
     },
     shipment: shipment
       ? {
@@ -63,6 +65,9 @@ export async function readOrder(db: Database, orderId: string): Promise<OrderRes
     allowedActions: allowedActions(status),
     flags: order.flags,
     hold: order.holdReason ? { reason: order.holdReason } : null,
+    revision: order.revision,
+    backorderOf: order.backorderOf,
+    backorderId: backorder?.id ?? null,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
