@@ -51,11 +51,12 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
       }
     },
 
-    /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only. */
+    /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only, the same answer when asked again. */
     async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
       return db.transaction(async (tx) => {
         const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
-        if (held.length === 0) return { releasedUnits: 0 };
+        // A retry after the first call succeeded reports the same units, so the list of what was undone stays whole.
+        if (held.length === 0) return { releasedUnits: units(await lockReservations(tx, input.orderId, ['released'])) };
         for (const reservation of held) {
           const back =
             reservation.status === 'reserved'

@@ -107,7 +107,11 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .set({ pointsReturnedAt: sql`now()` })
           .where(and(eq(orders.id, input.orderId), gt(orders.pointsRedeemed, 0), isNull(orders.pointsReturnedAt)))
           .returning({ customerId: orders.customerId, points: orders.pointsRedeemed });
-        if (!order) return { returnedPoints: 0 };
+        if (!order) {
+          // A retry after the first call succeeded reports the same points, so the list of what was undone stays whole.
+          const [earlier] = await tx.select({ points: orders.pointsRedeemed, returnedAt: orders.pointsReturnedAt }).from(orders).where(eq(orders.id, input.orderId));
+          return { returnedPoints: earlier?.returnedAt ? earlier.points : 0 };
+        }
         await tx.update(customers).set({ points: sql`${customers.points} + ${order.points}` }).where(eq(customers.id, order.customerId));
         return { returnedPoints: order.points };
       });
