@@ -7,7 +7,7 @@ const customer = (name: string, email: string) => ({ name, email, phone: '+49 30
 export function demoScenarios(runTag: string): Scenario[] {
   const body = (over: Record<string, unknown>) => ({ type: 'regular', paymentMethod: 'credit_card', ...over });
   return [
-    { name: 'web regular', body: body({ channel: 'web', customer: customer('Ada Lovelace', 'ada@example.com'), shippingAddress: address('Ada Lovelace', 'Berlin'), lines: [{ sku: 'TEA-001', quantity: 2 }, { sku: 'ACC-001', quantity: 1 }], couponCode: 'WELCOME10' }) },
+    { name: 'web regular', body: body({ channel: 'web', customer: customer('Ada Lovelace', 'ada@example.com'), shippingAddress: address('Ada Lovelace', 'Berlin'), lines: [{ sku: 'TEA-001', quantity: 2 }, { sku: 'ACC-001', quantity: 1 }], couponCode: 'WELCOME10' }), edit: { reason: 'customer wants one more tin', lines: [{ sku: 'TEA-001', quantity: 3 }, { sku: 'ACC-001', quantity: 1 }] } },
     { name: 'app urgent', body: body({ channel: 'app', type: 'urgent', customer: customer('Grace Hopper', 'grace@example.com'), shippingAddress: address('Grace Hopper', 'Hamburg'), lines: [{ sku: 'COF-001', quantity: 1 }], paymentMethod: 'wallet' }) },
     { name: 'mini program', body: body({ channel: 'mini_program', customer: customer('Mei Chen', 'mei@example.com'), shippingAddress: address('Mei Chen', 'Munich'), lines: [{ sku: 'TEA-005', quantity: 2 }], pointsToRedeem: 300 }), failFirstPayment: true },
     { name: 'phone agent', body: body({ channel: 'phone', customer: customer('Alan Turing', 'alan@example.com'), shippingAddress: address('Alan Turing', 'Cologne'), lines: [{ sku: 'ACC-002', quantity: 1 }, { sku: 'ACC-006', quantity: 3 }], paymentMethod: 'debit_card' }), carrierException: true },

@@ -14,6 +14,8 @@ export interface Scenario {
   carrierException?: boolean;
   /** Support's correction when the order is held for its contact details. */
   correction?: Record<string, unknown>;
+  /** Support's edit (`PATCH /v1/orders/:id` body) while the order waits for payment; the customer then pays the new total. */
+  edit?: Record<string, unknown>;
 }
 
 /** Where the simulator sends its requests, as which parties. */
@@ -79,6 +81,12 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
       return (await until(orderId, (o) => TERMINAL.has(o.status))).status;
     }
     await pause();
+    if (scenario.edit) {
+      const edited = await api<{ previousTotal: number; total: number }>('PATCH', `/v1/orders/${orderId}`, options.supportKey, { requestedBy: 'demo-support', ...scenario.edit });
+      say(`customer calls to change the order; support edits it (${edited.status}), total ${(edited.body.previousTotal / 100).toFixed(2)} → ${(edited.body.total / 100).toFixed(2)}`);
+      order = (await api<Order>('GET', `/v1/orders/${orderId}`, options.serviceKey)).body;
+      await pause();
+    }
     if (scenario.failFirstPayment) {
       await payments.deliver(orderId, order.pricing.currency, { type: 'payment.failed', amount: order.pricing.total, failureReason: 'insufficient_funds' });
       say('first payment declined; customer retries');
