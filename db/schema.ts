@@ -158,6 +158,21 @@ export const payments = pgTable('payments', {
   createdAt: createdAt(),
 }, (t) => [check('payments_amount_non_negative', sql`${t.amount} >= 0`), index('payments_order').on(t.orderId)]);
 
+/** Every support or service request sent to an order, with its answer: accepted or refused, and why. */
+export const supportRequests = pgTable('support_requests', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  action: text('action').notNull(),
+  actor: text('actor').notNull(),
+  reason: text('reason'),
+  /** The order's stage when it was asked. */
+  status: text('status').notNull(),
+  outcome: text('outcome', { enum: ['accepted', 'refused', 'rejected'] }).notNull(),
+  answer: jsonb('answer').$type<Record<string, unknown>>().notNull(),
+  idempotencyKey: text('idempotency_key'),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index('support_requests_order').on(t.orderId, t.id), uniqueIndex('support_requests_once').on(t.orderId, t.idempotencyKey)]);
+
 /** Every webhook received, once per provider event id. */
 export const webhookEvents = pgTable('webhook_events', {
   source: text('source').notNull(),

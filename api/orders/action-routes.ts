@@ -54,7 +54,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request) => {
     const orderId = request.params.id;
-    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), confirmOrderUpdate, { actor: request.body.confirmedBy, note: request.body.note }, request.headers);
+    const result = await askOrder({ db, temporal }, { orderId, action: 'confirm', actor: request.body.confirmedBy, reason: request.body.note, update: confirmOrderUpdate, arg: { actor: request.body.confirmedBy, note: request.body.note }, headers: request.headers });
     return { orderId, ...result };
   });
 
@@ -72,7 +72,8 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       if (endedAs === 'returned' && status === 'completed') {
         throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', orderStatus: status });
       }
-      const result = await askOrder(temporal, orderId, status, update, { actor: request.body.requestedBy, reason: request.body.reason }, request.headers);
+      const { requestedBy: actor, reason } = request.body;
+      const result = await askOrder({ db, temporal }, { orderId, action: endedAs === 'cancelled' ? 'cancel' : 'return', actor, reason, update, arg: { actor, reason }, headers: request.headers, status });
       return { orderId, ...result };
     });
   }
@@ -104,7 +105,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
   }, async (request) => {
     const orderId = request.params.id;
     const { requestedBy, ...correction } = request.body;
-    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), correctInfoUpdate, { actor: requestedBy, correction }, request.headers);
+    const result = await askOrder({ db, temporal }, { orderId, action: 'correct_info', actor: requestedBy, update: correctInfoUpdate, arg: { actor: requestedBy, correction }, headers: request.headers });
     return { orderId, ...result };
   });
 

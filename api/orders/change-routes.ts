@@ -6,7 +6,7 @@ import { AddressSchema, OrderLineRequestSchema, OrderLinesSchema } from '../../d
 import { editOrderUpdate, resolveShortageUpdate, SHORTAGE_DECISIONS } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
 import { ProblemSchema } from '../problems.js';
-import { askOrder, currentStatus } from './ask-order.js';
+import { askOrder } from './ask-order.js';
 import { OrderParams } from './order-id.js';
 
 const Actor = z.string().trim().min(1).max(200);
@@ -65,7 +65,7 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
   }, async (request) => {
     const orderId = request.params.id;
     const { requestedBy, ...change } = request.body;
-    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), editOrderUpdate, { actor: requestedBy, ...change }, request.headers);
+    const result = await askOrder({ db, temporal }, { orderId, action: 'edit', actor: requestedBy, reason: change.reason, update: editOrderUpdate, arg: { actor: requestedBy, ...change }, headers: request.headers });
     return { orderId, ...result };
   });
 
@@ -81,7 +81,7 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
   }, async (request) => {
     const orderId = request.params.id;
     const { requestedBy, ...decision } = request.body;
-    const result = await askOrder(temporal, orderId, await currentStatus(db, orderId), resolveShortageUpdate, { actor: requestedBy, ...decision }, request.headers);
+    const result = await askOrder({ db, temporal }, { orderId, action: 'resolve_shortage', actor: requestedBy, reason: decision.decision, update: resolveShortageUpdate, arg: { actor: requestedBy, ...decision }, headers: request.headers });
     return { orderId, ...result };
   });
 };

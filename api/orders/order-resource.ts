@@ -73,3 +73,14 @@ export const TimelineEntrySchema = z.object({
   detail: z.record(z.string(), z.unknown()).nullable(),
   at: z.string(),
 });
+
+/** One support or service request sent to an order, with its answer, in `GET /v1/orders/:id/timeline`. */
+export const SupportRequestSchema = z.object({
+  action: z.string(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  status: z.string().describe("the order's stage when it was asked"),
+  outcome: z.enum(['accepted', 'refused', 'rejected']),
+  answer: z.record(z.string(), z.unknown()),
+  at: z.string(),
+});

@@ -1,12 +1,12 @@
 import { asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { orderEvents, orders } from '../../db/schema.js';
+import { orderEvents, orders, supportRequests } from '../../db/schema.js';
 import { PlaceOrderSchema } from '../../domain/order-schema.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
 import { Problem, ProblemSchema } from '../problems.js';
-import { OrderResourceSchema, TimelineEntrySchema } from './order-resource.js';
+import { OrderResourceSchema, SupportRequestSchema, TimelineEntrySchema } from './order-resource.js';
 import { readOrder } from './order-view.js';
 import { placeOrder, type PlacementDeps } from './place-order.js';
 
@@ -43,11 +43,23 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
 
   app.get('/v1/orders/:id/timeline', {
     onRequest: auth.require('service', 'support'),
-    schema: { tags: ['orders'], summary: "An order's timeline: milestones, notes and flags", params: OrderParams, response: { 200: z.object({ orderId: z.string(), entries: z.array(TimelineEntrySchema) }), 404: ProblemSchema } },
+    schema: {
+      tags: ['orders'],
+      summary: "An order's timeline: milestones, notes and flags, and every support request with its answer",
+      params: OrderParams,
+      response: { 200: z.object({ orderId: z.string(), entries: z.array(TimelineEntrySchema), requests: z.array(SupportRequestSchema) }), 404: ProblemSchema },
+    },
   }, async (request) => {
     const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, request.params.id));
     if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${request.params.id}.`);
-    const entries = await db.select().from(orderEvents).where(eq(orderEvents.orderId, order.id)).orderBy(asc(orderEvents.seq));
-    return { orderId: order.id, entries: entries.map((e) => ({ seq: e.seq, kind: e.kind, name: e.name, status: e.status, actor: e.actor, reason: e.reason, detail: e.detail, at: e.at.toISOString() })) };
+    const [entries, requests] = await Promise.all([
+      db.select().from(orderEvents).where(eq(orderEvents.orderId, order.id)).orderBy(asc(orderEvents.seq)),
+      db.select().from(supportRequests).where(eq(supportRequests.orderId, order.id)).orderBy(asc(supportRequests.id)),
+    ]);
+    return {
+      orderId: order.id,
+      entries: entries.map((e) => ({ seq: e.seq, kind: e.kind, name: e.name, status: e.status, actor: e.actor, reason: e.reason, detail: e.detail, at: e.at.toISOString() })),
+      requests: requests.map((r) => ({ action: r.action, actor: r.actor, reason: r.reason, status: r.status, outcome: r.outcome, answer: r.answer, at: r.at.toISOString() })),
+    };
   });
 };

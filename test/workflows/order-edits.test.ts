@@ -22,6 +22,10 @@ async function timeline(orderId: string) {
   return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json().entries as Array<{ name: string; actor: string; reason: string | null; detail: Record<string, unknown> | null }>;
 }
 
+async function requests(orderId: string) {
+  return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json().requests as Array<{ action: string; actor: string; outcome: string; status: string; answer: Record<string, unknown> }>;
+}
+
 async function reserved(sku: string) {
   const lots = await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku));
   return lots.reduce((sum, lot) => sum + lot.reserved, 0);
@@ -79,6 +83,10 @@ describe('editing an order', () => {
     expect(after.pricing).toEqual(before.pricing);
     expect(after.revision).toBe(0);
     expect(await reserved(sku)).toBe(2);
+    // The refused request is on record with who asked and why it was refused.
+    expect(await requests(orderId)).toEqual([
+      expect.objectContaining({ action: 'edit', actor: 'sam@support', status: 'awaiting_payment', outcome: 'refused', answer: expect.objectContaining({ reason: 'NotAllowed', detail: response.json().detail }) }),
+    ]);
   });
 
   it('refuses lines that cannot be sold, with the reason', async () => {
@@ -128,6 +136,7 @@ describe('editing an order', () => {
     expect(badLine.statusCode).toBe(400);
     expect(badLine.json().errors[0]).toMatchObject({ path: 'lines[0].quantity' });
     expect((await getOrder(stack.app, orderId)).revision).toBe(0);
+    expect((await requests(orderId)).map((r) => r.outcome)).toEqual(['rejected']);
   });
 
   it('refunds the difference when a paid order gets cheaper, once per Idempotency-Key', async () => {
@@ -140,6 +149,7 @@ describe('editing an order', () => {
 
     const { total, settlement } = first.json();
     expect(settlement).toEqual({ kind: 'refunded', amount: order.pricing.total - total });
+    expect(await requests(orderId)).toEqual([expect.objectContaining({ action: 'edit', outcome: 'accepted', answer: expect.objectContaining({ revision: 1, settlement }) })]);
     const after = await getOrder(stack.app, orderId);
     expect(after.revision).toBe(1);
     expect(after.payment).toMatchObject({ amountPaid: order.pricing.total, amountRefunded: order.pricing.total - total, amountDue: 0 });

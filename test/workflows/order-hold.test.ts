@@ -71,4 +71,18 @@ describe('info holds', () => {
     expect((await getOrder(stack.app, fine)).status).toBe('awaiting_payment');
     expect((await stack.app.inject({ method: 'POST', url: `/v1/orders/${fine}/info-correction`, headers: asService, payload: { requestedBy: 'x', customerPhone: '+49 30 7654321' } })).statusCode).toBe(403);
   });
+
+  it('releases the hold when an edit brings a deliverable address, and keeps who did it on record', async () => {
+    const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
+    const orderId = (await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { shippingAddress: badAddress() }))).json().id;
+    await waitForStatus(stack.app, orderId, 'on_hold');
+    const response = await stack.app.inject({ method: 'PATCH', url: `/v1/orders/${orderId}`, headers: asSupport, payload: { requestedBy: 'sam@support', shippingAddress: badAddress('10117') } });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ changed: ['shipping_address'], settlement: { kind: 'none' } });
+    const released = await waitForStatus(stack.app, orderId, 'awaiting_payment');
+    expect(released.hold).toBeNull();
+    const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json();
+    expect(timeline.entries.map((e: { name: string }) => e.name)).toEqual(['order_received', 'order_on_hold', 'order_edited', 'hold_released', 'order_verified', 'stock_reserved']);
+    expect(timeline.requests).toEqual([expect.objectContaining({ action: 'edit', actor: 'sam@support', status: 'on_hold', outcome: 'accepted' })]);
+  });
 });
