@@ -1,0 +1,133 @@
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OrderActivities } from '../activities/index.js';
+import type { OrderStatus } from '../domain/order-status.js';
+import type { EditRequest, EditResult, OrderState, OrderWorkflowInput, PaymentEvent, ShipmentEvent, ShortageResolution } from './messages.js';
+import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
+
+/** The order's activities, as every stage of its workflow calls them. */
+export const activities = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['NoCarrier', 'OrderNotFound'] },
+});
+
+/** Thrown at a checkpoint to leave the lifecycle once a cancellation was accepted. */
+export class CancelledOnRequest extends Error {}
+
+/** How an order ends, with the reason and what the timeline should keep; returns the final state. */
+export type Finish = (status: 'cancelled' | 'failed' | 'completed' | 'returned', name: string, reason: string, detail?: Record<string, unknown>, actor?: string) => Promise<OrderState>;
+
+/** An edit waiting for a safe point of the lifecycle, and its answer once it has one. */
+export interface PendingEdit {
+  request: EditRequest;
+  result: EditResult | null;
+  refusal: string | null;
+}
+
+/** What one run of an order's workflow shares across its stages: the state, the inboxes and how it records progress. */
+export interface OrderRun {
+  readonly input: OrderWorkflowInput;
+  readonly orderId: string;
+  readonly state: OrderState;
+  readonly paymentInbox: PaymentEvent[];
+  readonly shipmentInbox: ShipmentEvent[];
+  readonly pendingEdits: PendingEdit[];
+  /** Timeline steps written so far: each entry's sequence number, and part of notification keys. */
+  step: number;
+  /** Whether the order holds its stock: edits from then on swap the reservation instead of leaving it to the reserve stage. */
+  stockHeld: boolean;
+  /** Stock arrived since the order last tried to reserve. */
+  restocked: boolean;
+  /** The answer to a shortage decision that needed work (a split or a substitution). */
+  shortageAnswer: { resolution: ShortageResolution } | { refusal: string } | null;
+  record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra?: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null }): Promise<void>;
+  waitFor(what: string | null): void;
+  notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload?: Record<string, unknown>): Promise<{ sent: boolean }>;
+  checkpoint(): void;
+  parcelMoving(): boolean;
+}
+
+/** The starting state of an order's workflow run, from its placement input. */
+export function startOrderRun(input: OrderWorkflowInput): OrderRun {
+  const { orderId } = input;
+  const state: OrderState = {
+    orderId,
+    status: 'received',
+    type: input.type,
+    milestones: [],
+    lines: input.lines,
+    pricing: input.pricing,
+    revision: 0,
+    allocations: [],
+    payment: { intentId: null, status: 'not_requested', amountPaid: 0, amountRefunded: 0, deadline: null, extras: [] },
+    review: { ...input.review, confirmedBy: null, note: null, deadline: null },
+    shipment: null,
+    invoice: null,
+    feedback: null,
+    hold: null,
+    shortage: null,
+    backorder: null,
+    backorderOf: input.backorderOf ?? null,
+    cancellation: null,
+    returns: { closesAt: null, request: null, result: null },
+    flags: [],
+    waitingFor: null,
+    outcome: null,
+    allowedActions: [],
+  };
+  const shipmentInbox: ShipmentEvent[] = [];
+  const run: OrderRun = {
+    input,
+    orderId,
+    state,
+    paymentInbox: [],
+    shipmentInbox,
+    pendingEdits: [],
+    step: 0,
+    stockHeld: false,
+    restocked: false,
+    shortageAnswer: null,
+    record,
+    waitFor,
+    notify,
+    checkpoint,
+    parcelMoving,
+  };
+  return run;
+
+  /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
+  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null } = {}): Promise<void> {
+    const at = new Date().toISOString();
+    if (kind === 'milestone') state.milestones.push({ name, at });
+    if (kind === 'flag' && !state.flags.includes(name)) {
+      state.flags.push(name);
+      upsertSearchAttributes([{ key: FlaggedKey, value: true }]);
+    }
+    if (status !== state.status) {
+      state.status = status;
+      upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    }
+    run.step += 1;
+    await activities.recordOrderProgress({ orderId, seq: run.step, kind, name, status, actor: extra.actor ?? 'orchestrator', at, reason: extra.reason, detail: extra.detail, flags: [...state.flags], hold: extra.hold });
+  }
+
+  /** Shows what the order waits for, in its state and in Temporal UI. */
+  function waitFor(what: string | null) {
+    state.waitingFor = what;
+    setCurrentDetails(what ? `**${state.status}**: waiting for ${what}` : `**${state.status}**`);
+  }
+
+  /** Tells the customer, once per template and timeline step. */
+  function notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload: Record<string, unknown> = {}) {
+    return activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${run.step}`, payload });
+  }
+
+  /** Stops the lifecycle at a safe point once a cancellation was accepted. */
+  function checkpoint() {
+    if (state.cancellation) throw new CancelledOnRequest();
+  }
+
+  /** Whether the parcel has left, counting news of it that is queued but not yet processed. */
+  function parcelMoving(): boolean {
+    return shipmentInbox.some((event) => event.type !== 'exception') || (state.shipment !== null && state.shipment.status !== 'booked' && state.shipment.status !== 'cancelled');
+  }
+}

@@ -1,0 +1,176 @@
+import { ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+import type { Shortage } from '../activities/types.js';
+import { splitByShortage, substituteLines } from '../domain/order-changes.js';
+import type { EditHandling } from './edits.js';
+import { resolveShortageUpdate, SHORTAGE_DECISIONS, stockReplenishedSignal, type OrderState, type ShortageResolution, type Substitution } from './messages.js';
+import type { orderWorkflow } from './order.js';
+import { activities, type Finish, type OrderRun } from './order-run.js';
+import { orderStartAttributes, orderWorkflowId } from './search-attributes.js';
+
+/** Stock shortages: support's decision (split, substitute, wait, cancel), back-orders and restock. */
+export function createShortageHandling(run: OrderRun, edits: EditHandling, finish: Finish) {
+  const { orderId, state, input, pendingEdits, record, notify, waitFor, checkpoint } = run;
+  const { policy } = input;
+  const { applyEdits, priceAndReserve, commitRevision } = edits;
+
+  setHandler(
+    resolveShortageUpdate,
+    async ({ actor, decision, substitutes }) => {
+      state.shortage!.decision = decision;
+      state.shortage!.decidedBy = actor;
+      state.shortage!.substitutes = substitutes ?? [];
+      // Waiting and cancelling need no work to answer; a split or a substitution is priced and reserved first.
+      if (decision === 'wait_restock' || decision === 'cancel') return { decision };
+      run.shortageAnswer = null;
+      await condition(() => run.shortageAnswer !== null);
+      const answer = run.shortageAnswer!;
+      if ('refusal' in answer) throw ApplicationFailure.nonRetryable(answer.refusal, 'NotAllowed');
+      return answer.resolution;
+    },
+    {
+      validator: ({ actor, decision, substitutes }) => {
+        if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (!SHORTAGE_DECISIONS.includes(decision)) throw ApplicationFailure.nonRetryable(`decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`, 'InvalidRequest');
+        if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision || state.outcome) {
+          throw ApplicationFailure.nonRetryable(`order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`, 'NotAllowed');
+        }
+        const shortSkus = new Set(state.shortage.shortages.map((s) => s.sku));
+        if (decision === 'substitute') {
+          if (!substitutes?.length) throw ApplicationFailure.nonRetryable('substitutes are required: name a substitute for each short product', 'InvalidRequest');
+          const unknown = substitutes.find((s: Substitution) => !shortSkus.has(s.sku));
+          if (unknown) throw ApplicationFailure.nonRetryable(`${unknown.sku} is not short on this order: only ${[...shortSkus].join(', ')} can be substituted`, 'InvalidRequest');
+          const same = substitutes.find((s: Substitution) => s.substituteSku === s.sku);
+          if (same) throw ApplicationFailure.nonRetryable(`${same.sku} cannot substitute for itself`, 'InvalidRequest');
+        } else if (substitutes?.length) {
+          throw ApplicationFailure.nonRetryable('substitutes go with the substitute decision only', 'InvalidRequest');
+        }
+        if (decision === 'partial_ship' && splitByShortage(state.lines, state.shortage.shortages).now.length === 0) {
+          throw ApplicationFailure.nonRetryable('nothing on this order is in stock to ship now: wait for restock, substitute or cancel', 'NotAllowed');
+        }
+      },
+    },
+  );
+
+  setHandler(stockReplenishedSignal, () => {
+    run.restocked = true;
+  });
+
+  /**
+   * Stock cannot cover the order: the customer is told and support decides: ship what is in stock and
+   * back-order the rest, substitute, wait for restock, or cancel. No decision by the deadline cancels
+   * (the policy default). Returns the order's end, or null once its stock is reserved.
+   */
+  async function settleShortage(shortages: Shortage[]): Promise<OrderState | null> {
+    state.shortage = { shortages, deadline: new Date(Date.now() + policy.shortageDecisionTimeoutMs).toISOString(), decision: null, decidedBy: null, substitutes: [] };
+    if (input.backorderOf) {
+      // A back-order exists because stock was short: it waits for restock without asking again.
+      state.shortage.decision = 'wait_restock';
+      state.shortage.decidedBy = 'orchestrator';
+      await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages, backorderOf: input.backorderOf } });
+      return waitForRestock('orchestrator', `back-order of ${input.backorderOf}`);
+    }
+    await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages } });
+    await notify('stock_shortage', { shortages });
+    const deadline = Date.now() + policy.shortageDecisionTimeoutMs;
+    for (;;) {
+      waitFor(`a shortage decision (ship part, substitute, wait for restock or cancel) by ${state.shortage.deadline}`);
+      const remaining = deadline - Date.now();
+      const decided = remaining > 0 && (await condition(() => state.shortage!.decision !== null || state.cancellation !== null || pendingEdits.length > 0, remaining));
+      checkpoint();
+      if (decided && pendingEdits.length > 0) {
+        await applyEdits();
+        if (run.stockHeld) return null;
+        continue;
+      }
+      const { decision, decidedBy } = state.shortage;
+      // The policy default when nobody decides: do not keep the customer waiting on an open question.
+      if (!decided || decision === 'cancel') return finish('cancelled', 'order_cancelled', decided ? 'shortage_cancel' : 'shortage_undecided', { shortages }, decidedBy ?? undefined);
+      if (decision === 'wait_restock') return waitForRestock(decidedBy!, 'customer waits for restock');
+      const outcome = decision === 'partial_ship' ? await shipWhatIsInStock(decidedBy!) : await substituteShortProducts(decidedBy!);
+      run.shortageAnswer = typeof outcome === 'string' ? { refusal: outcome } : { resolution: outcome };
+      if (typeof outcome !== 'string') return null;
+      // Refused (stock moved, a product cannot be sold): the question is still open.
+      state.shortage.decision = null;
+      state.shortage.decidedBy = null;
+    }
+  }
+
+  /** The whole order waits for stock: every arrival retries the reservation; none by the deadline cancels. */
+  async function waitForRestock(actor: string, reason: string): Promise<OrderState | null> {
+    await record('note', 'backordered', state.status, { actor, reason });
+    const restockDeadline = Date.now() + policy.shortageDecisionTimeoutMs;
+    waitFor(`restock of ${state.shortage!.shortages.map((s) => s.sku).join(', ')} by ${new Date(restockDeadline).toISOString()}`);
+    for (;;) {
+      const remaining = restockDeadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => run.restocked || state.cancellation !== null || pendingEdits.length > 0, remaining))) {
+        return finish('cancelled', 'order_cancelled', 'restock_timeout', { shortages: state.shortage!.shortages });
+      }
+      checkpoint();
+      if (pendingEdits.length > 0) {
+        await applyEdits();
+        if (run.stockHeld) return null;
+        continue;
+      }
+      run.restocked = false;
+      const retry = await activities.reserveStock({ orderId, lines: state.lines, urgent: input.type === 'urgent' });
+      if (retry.ok) {
+        state.shortage!.shortages = [];
+        state.allocations = retry.allocations;
+        run.stockHeld = true;
+        return null;
+      }
+      state.shortage!.shortages = retry.shortages;
+    }
+  }
+
+  /** Partial shipment: this order keeps what is in stock; the rest becomes a back-order of its own that waits for restock. */
+  async function shipWhatIsInStock(actor: string): Promise<ShortageResolution | string> {
+    const { now, rest } = splitByShortage(state.lines, state.shortage!.shortages);
+    const revised = await priceAndReserve(now);
+    if (typeof revised === 'string') return revised;
+    const backorder = await activities.createBackorder({ parentOrderId: orderId, lines: rest });
+    await startChild<typeof orderWorkflow>('orderWorkflow', {
+      workflowId: orderWorkflowId(backorder.orderId),
+      // The back-order lives on when this order completes.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          orderId: backorder.orderId,
+          placedAt: new Date().toISOString(),
+          type: input.type,
+          channel: input.channel,
+          customerId: input.customerId,
+          paymentMethod: input.paymentMethod,
+          lines: backorder.lines,
+          pricing: backorder.pricing,
+          review: backorder.review,
+          requestedDeliveryBy: input.requestedDeliveryBy,
+          policy,
+          backorderOf: orderId,
+        },
+      ],
+      memo: { channel: input.channel, externalId: null, backorderOf: orderId },
+      ...orderStartAttributes({ orderId: backorder.orderId, type: input.type, channel: input.channel, customerId: input.customerId, total: backorder.pricing.total, currency: backorder.pricing.currency }),
+    });
+    state.backorder = { orderId: backorder.orderId };
+    const previousTotal = state.pricing.total;
+    await commitRevision(revised);
+    await record('note', 'order_split', state.status, { actor, reason: 'ship what is in stock, back-order the rest', detail: { backorderId: backorder.orderId, shipsNow: now, backordered: rest, previousTotal, total: state.pricing.total } });
+    await notify('order_split', { backorderId: backorder.orderId, backordered: rest, total: state.pricing.total });
+    return { decision: 'partial_ship', total: state.pricing.total, backorderId: backorder.orderId };
+  }
+
+  /** Replaces short products with the substitutes support named, re-priced and reserved. */
+  async function substituteShortProducts(actor: string): Promise<ShortageResolution | string> {
+    const { substitutes } = state.shortage!;
+    const revised = await priceAndReserve(substituteLines(state.lines, substitutes));
+    if (typeof revised === 'string') return revised;
+    const previousTotal = state.pricing.total;
+    await commitRevision(revised);
+    await record('note', 'products_substituted', state.status, { actor, reason: 'substitutes for products out of stock', detail: { substitutes, previousTotal, total: state.pricing.total } });
+    await notify('order_edited', { substitutes, previousTotal, total: state.pricing.total });
+    return { decision: 'substitute', total: state.pricing.total, backorderId: null };
+  }
+
+  return { settleShortage };
+}
