@@ -117,6 +117,27 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
       });
     },
 
+    /**
+     * Adds a flag to an order whose workflow has ended (the workflow can no longer write its timeline):
+     * a timeline entry after the last one, once per flag and provider transaction.
+     */
+    async flagEndedOrder(input: { orderId: string; flag: string; reason: string; detail: Record<string, unknown> & { transactionId: string } }): Promise<{ flagged: boolean }> {
+      return db.transaction(async (tx) => {
+        const [order] = await tx.select({ status: orders.status, flags: orders.flags }).from(orders).where(eq(orders.id, input.orderId)).for('update');
+        if (!order) return { flagged: false };
+        const [earlier] = await tx
+          .select({ id: orderEvents.id })
+          .from(orderEvents)
+          .where(and(eq(orderEvents.orderId, input.orderId), eq(orderEvents.name, input.flag), sql`${orderEvents.detail}->>'transactionId' = ${input.detail.transactionId}`));
+        if (earlier) return { flagged: false };
+        const [last] = await tx.select({ seq: sql<number>`coalesce(max(${orderEvents.seq}), 0)` }).from(orderEvents).where(eq(orderEvents.orderId, input.orderId));
+        await tx.insert(orderEvents).values({ orderId: input.orderId, seq: Number(last?.seq ?? 0) + 1, kind: 'flag', name: input.flag, status: order.status, actor: 'orchestrator', reason: input.reason, detail: input.detail, at: new Date() });
+        const flags = order.flags.includes(input.flag) ? order.flags : [...order.flags, input.flag];
+        await tx.update(orders).set({ flags, updatedAt: sql`now()` }).where(eq(orders.id, input.orderId));
+        return { flagged: true };
+      });
+    },
+
     /** Credits the loyalty points an order earned, once, when it completes. */
     async creditEarnedPoints(input: { orderId: string }): Promise<{ creditedPoints: number }> {
       return db.transaction(async (tx) => {

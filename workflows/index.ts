@@ -1,2 +1,3 @@
 /** The workflow bundle's entry: every workflow the worker runs. */
+export { latePaymentWorkflow } from './late-payment.js';
 export { orderWorkflow } from './order.js';

@@ -4,7 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { orders } from '../../db/schema.js';
-import { paymentEventSignal } from '../../workflows/messages.js';
+import { latePaymentWorkflow } from '../../workflows/late-payment.js';
+import { paymentEventSignal, type PaymentEvent } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { Problem } from '../problems.js';
 import { acceptSignedJson, recordThenDeliver, requireSignature, WebhookAcceptedSchema } from './signed-json.js';
@@ -22,8 +23,8 @@ export const PaymentWebhookSchema = z.object({
   failureReason: z.string().max(500).optional(),
 });
 
-/** `POST /v1/webhooks/payments`: signed provider events, recorded once and signalled to the order. */
-export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; secret: string }> = async (app, { db, temporal, secret }) => {
+/** `POST /v1/webhooks/payments`: signed provider events, recorded once and signalled to the order (refunded when it has ended). */
+export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; secret: string; taskQueue: string }> = async (app, { db, temporal, secret, taskQueue }) => {
   acceptSignedJson(app);
 
   app.post('/v1/webhooks/payments', {
@@ -34,17 +35,26 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
     const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, event.orderId));
     if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${event.orderId}.`);
 
-    const accepted = await recordThenDeliver(db, { source: 'payments', eventId: event.id, orderId: order.id, payload: event }, () =>
-      temporal.workflow.getHandle(orderWorkflowId(order.id)).signal(paymentEventSignal, {
-        eventId: event.id,
-        type: event.type,
-        paymentIntentId: event.paymentIntentId,
-        transactionId: event.transactionId,
-        amount: event.amount,
-        currency: event.currency,
-        occurredAt: event.occurredAt,
-        failureReason: event.failureReason,
-      }),
+    const payment: PaymentEvent = {
+      eventId: event.id,
+      type: event.type,
+      paymentIntentId: event.paymentIntentId,
+      transactionId: event.transactionId,
+      amount: event.amount,
+      currency: event.currency,
+      occurredAt: event.occurredAt,
+      failureReason: event.failureReason,
+    };
+    // Money that arrives after the order ended is not kept: a workflow of its own records and refunds it.
+    const refundLatePayment = async () => {
+      await temporal.workflow.start(latePaymentWorkflow, { workflowId: `late-payment-${event.id}`, taskQueue, args: [{ orderId: order.id, event: payment }], workflowIdConflictPolicy: 'USE_EXISTING' });
+      return 'refunding_late_payment';
+    };
+    const accepted = await recordThenDeliver(
+      db,
+      { source: 'payments', eventId: event.id, orderId: order.id, payload: event },
+      () => temporal.workflow.getHandle(orderWorkflowId(order.id)).signal(paymentEventSignal, payment),
+      event.type === 'payment.succeeded' ? refundLatePayment : undefined,
     );
     return reply.status(202).send(accepted);
   });

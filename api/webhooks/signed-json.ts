@@ -52,9 +52,10 @@ export interface WebhookEventRecord {
 
 /**
  * Records the event once, then delivers it (signals the order) unless an earlier copy was delivered.
- * An ended workflow is outcome `order_closed`: the event stays recorded for reconciliation.
+ * When the order's workflow has ended, `whenEnded` decides what happens and names the outcome;
+ * without it the outcome is `order_closed` and the event stays recorded for reconciliation.
  */
-export async function recordThenDeliver(db: Database, event: WebhookEventRecord, deliver: () => Promise<void>): Promise<WebhookAccepted> {
+export async function recordThenDeliver(db: Database, event: WebhookEventRecord, deliver: () => Promise<void>, whenEnded?: () => Promise<string>): Promise<WebhookAccepted> {
   const key = and(eq(webhookEvents.source, event.source), eq(webhookEvents.eventId, event.eventId));
   const inserted = await db.insert(webhookEvents).values(event).onConflictDoNothing().returning({ eventId: webhookEvents.eventId });
   const duplicate = inserted.length === 0;
@@ -69,7 +70,7 @@ export async function recordThenDeliver(db: Database, event: WebhookEventRecord,
     await deliver();
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
-    outcome = 'order_closed';
+    outcome = whenEnded ? await whenEnded() : 'order_closed';
   }
   await db.update(webhookEvents).set({ deliveredAt: new Date(), outcome }).where(and(key, isNull(webhookEvents.deliveredAt)));
   return { received: true, duplicate, outcome };

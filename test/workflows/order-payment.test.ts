@@ -117,9 +117,23 @@ describe('waiting for payment', () => {
     const result = await stack.client.workflow.getHandle(`order-${order.id}`).result();
     expect(result).toMatchObject({ status: 'cancelled', outcome: { reason: 'payment_timeout' } });
 
-    const late = await sendPaymentWebhook(stack.app, order);
+    // The customer pays after all: the money is recorded, refunded whole and flagged, once.
+    const eventId = `evt_${uniqueTag()}`;
+    const late = await sendPaymentWebhook(stack.app, order, { id: eventId });
     expect(late.statusCode).toBe(202);
-    expect(late.json()).toMatchObject({ outcome: 'order_closed' });
+    expect(late.json()).toEqual({ received: true, duplicate: false, outcome: 'refunding_late_payment' });
+    expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({ refunded: order.pricing.total });
+    const again = await sendPaymentWebhook(stack.app, order, { id: eventId });
+    expect(again.json()).toEqual({ received: true, duplicate: true, outcome: 'refunding_late_payment' });
+    const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id));
+    expect(ledger.map((row) => [row.kind, row.amount])).toEqual([['capture', order.pricing.total], ['refund', order.pricing.total]]);
+    const ended = await getOrder(stack.app, order.id);
+    expect(ended).toMatchObject({ status: 'cancelled', flags: ['late_payment_refunded'], payment: { amountPaid: order.pricing.total, amountRefunded: order.pricing.total, amountDue: 0 } });
+    const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: asService })).json();
+    expect(timeline.entries.at(-1)).toMatchObject({ kind: 'flag', name: 'late_payment_refunded', status: 'cancelled' });
+    // A failed payment for an ended order needs no money moved: it is only kept for reconciliation.
+    const failed = await sendPaymentWebhook(stack.app, order, { type: 'payment.failed', failureReason: 'expired_card' });
+    expect(failed.json()).toMatchObject({ outcome: 'order_closed' });
   });
 
   it('asks for a decision when stock ran out between placement and reservation, holding nothing meanwhile', async () => {

@@ -1,0 +1,32 @@
+import type { PaymentEvent } from './messages.js';
+import { activities } from './order-run.js';
+
+/** A payment that reached an order after its workflow ended, as the webhook received it. */
+export interface LatePayment {
+  orderId: string;
+  event: PaymentEvent;
+}
+
+/**
+ * Money that arrives once an order has ended (cancelled, completed, failed, returned) is money the
+ * shop must not keep: it goes into the ledger, back to the customer whole, and onto the order's
+ * timeline as a flag. One run per provider event (the workflow id carries the event id).
+ */
+export async function latePaymentWorkflow({ orderId, event }: LatePayment): Promise<{ refunded: number }> {
+  await activities.recordPaymentEvent({ orderId, ...event });
+  await activities.refundPayment({
+    orderId,
+    intentId: event.paymentIntentId,
+    amount: event.amount,
+    currency: event.currency,
+    reason: `late_payment: ${event.transactionId}`,
+    idempotencyKey: `${orderId}:refund:${event.transactionId}`,
+  });
+  await activities.flagEndedOrder({
+    orderId,
+    flag: 'late_payment_refunded',
+    reason: `refunded ${event.amount} ${event.currency} that arrived after the order ended`,
+    detail: { eventId: event.eventId, transactionId: event.transactionId, paymentIntentId: event.paymentIntentId, amount: event.amount, currency: event.currency },
+  });
+  return { refunded: event.amount };
+}
