@@ -21,6 +21,21 @@ describe('system routes', () => {
     expect(ready.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', temporal: 'ok' } });
   });
 
+  it('serves Prometheus metrics: requests by route and status, orders by status', async () => {
+    expect((await postOrder(stack.app, orderRequest([{ sku: 'TEA-001', quantity: 1 }]))).statusCode).toBe(201);
+    await stack.app.inject({ method: 'GET', url: '/health' });
+    await stack.app.inject({ method: 'GET', url: '/v1/orders/ord_01J0000000000000000000000X', headers: { authorization: 'Bearer dev-support-key' } });
+    const response = await stack.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.body;
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} [1-9]/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/orders\/:id",status="404"\} [1-9]/);
+    expect(text).toMatch(/^orders\{status="received"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^orders_flagged_open \d+$/m);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
   it('reports not ready, without crashing, when Temporal is unreachable', async () => {
     const { client, connection } = createApiTemporalClient({ ...loadConfig({}).temporal, address: '127.0.0.1:1' });
     const app = await buildApp({ config: loadConfig({}), db: stack.db, temporal: client });
