@@ -7,7 +7,7 @@ import { createDatabase } from './db/client.js';
 import { createSandboxCarrier } from './sandbox/carrier.js';
 import { createSandboxNotifier } from './sandbox/notifier.js';
 import { createSandboxPaymentProvider } from './sandbox/payment-provider.js';
-import { temporalConnectionOptions } from './temporal/connection.js';
+import { payloadDataConverter, temporalConnectionOptions } from './temporal/connection.js';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from './temporal/workflow-bundle.js';
 
 /** Where the worker connects and, optionally, a prebuilt workflow bundle (tests build it once). */
@@ -43,6 +43,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
       notifier: createSandboxNotifier(database.db),
       pricingRules: defaultPricingRules(config.currency),
     }),
+    dataConverter: payloadDataConverter(config.temporal),
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
   });
   const done = worker.run().finally(async () => {

@@ -15,6 +15,8 @@ import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { registerProblemHandlers } from './problems.js';
+import { createEncryptionCodec } from '../temporal/payload-codec.js';
+import { codecRoutes } from './system/codec-routes.js';
 import { registerMetrics } from './system/metrics.js';
 import { systemRoutes } from './system/routes.js';
 import { carrierWebhookRoutes } from './webhooks/carrier-webhooks.js';
@@ -50,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
   const auth = createAuth(deps.config.apiKeys);
   const pricingRules = defaultPricingRules(deps.config.currency);
   registerMetrics(app, deps.db);
+  await app.register(codecRoutes, { prefix: '/codec', auth, codec: createEncryptionCodec(deps.config.temporal.payloadKeys), uiOrigins: deps.config.temporal.uiOrigins, openToLocalUi: deps.config.usingDevKeys });
   await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
   await app.register(orderListRoutes, { db: deps.db, auth });

@@ -13,6 +13,8 @@ export const DEV_API_KEYS: ReadonlyArray<{ key: string; role: Role }> = [
   { key: 'dev-admin-key', role: 'admin' },
 ];
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+/** The payload key outside production when none is configured: known to everyone, so it protects nothing real. */
+const DEV_PAYLOAD_KEY = { id: 'dev', key: Buffer.from('b3JkZXItb3JjaGVzdHJhdG9yLWRldi1wYXlsb2FkLWs=', 'base64') };
 
 const optional = z
   .string()
@@ -36,6 +38,23 @@ const ApiKeysSchema = z
     return keys;
   });
 
+const PayloadKeysSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const keys: Array<{ id: string; key: Buffer }> = [];
+    for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+      const [id, encoded] = entry.split(':', 2) as [string, string | undefined];
+      const key = Buffer.from(encoded ?? '', 'base64');
+      if (!/^[\w.-]{1,40}$/.test(id) || key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `entries are id:key with a key of 32 bytes in base64 (openssl rand -base64 32); got "${id}:…"` });
+        return z.NEVER;
+      }
+      keys.push({ id, key });
+    }
+    return keys;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -54,6 +73,8 @@ const EnvSchema = z.object({
   API_KEYS: optional.pipe(ApiKeysSchema.optional()),
   PAYMENT_WEBHOOK_SECRET: optional,
   CARRIER_WEBHOOK_SECRET: optional,
+  PAYLOAD_CODEC_KEYS: optional.pipe(PayloadKeysSchema.optional()),
+  TEMPORAL_UI_ORIGINS: optional.pipe(z.string().transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)).pipe(z.array(z.url())).optional()),
   SANDBOX_CARRIER_DAY: DurationSchema.prefault('1d'),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
   POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
@@ -85,6 +106,10 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
         ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH!, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
         : undefined,
       uiPort: env.TEMPORAL_UI_PORT,
+      /** Where Temporal UI runs: the origins allowed to call the codec endpoint from the browser. */
+      uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`],
+      /** Keys for the payload codec: the first encrypts, all decrypt. */
+      payloadKeys: env.PAYLOAD_CODEC_KEYS ?? (production ? [] : [DEV_PAYLOAD_KEY]),
     },
     apiKeys: env.API_KEYS ?? (production ? [] : [...DEV_API_KEYS]),
     usingDevKeys: !env.API_KEYS && !production,
@@ -118,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.env === 'production' && config.apiKeys.length === 0) problems.push('  API_KEYS: required in production (role:key,role:key)');
   if (config.env === 'production' && !config.paymentWebhookSecret) problems.push('  PAYMENT_WEBHOOK_SECRET: required in production');
   if (config.env === 'production' && !config.carrierWebhookSecret) problems.push('  CARRIER_WEBHOOK_SECRET: required in production');
+  if (config.env === 'production' && config.temporal.payloadKeys.length === 0) problems.push('  PAYLOAD_CODEC_KEYS: required in production (id:base64-key of 32 bytes)');
   if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH) problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return config;

@@ -43,6 +43,8 @@ export async function startLocalStack(config: Config, log: (line: string) => voi
         binary,
         port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
         uiPort: config.temporal.uiPort,
+        // The browser calls the codec: name the API as the browser sees it.
+        codecEndpoint: `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${config.http.port}/codec`,
         namespace: config.temporal.namespace,
         dbFile: join(dataDir, 'temporal', 'temporal.db'),
         log,

@@ -18,18 +18,20 @@ export interface TemporalDevServerOptions {
   namespace: string;
   dbFile?: string;
   uiPort?: number;
+  /** The API's remote codec, so the UI shows encrypted payloads decoded. */
+  codecEndpoint?: string;
   log?: (line: string) => void;
 }
 
 /** Starts `temporal server start-dev` with the project's search attributes and waits until they are usable. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
-  const { binary, port, namespace, dbFile, uiPort, log = () => {} } = options;
+  const { binary, port, namespace, dbFile, uiPort, codecEndpoint, log = () => {} } = options;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
   if (dbFile) {
     await mkdir(dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
-  args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  args.push(...(uiPort ? ['--ui-port', String(uiPort), ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])] : ['--headless']));
   for (const attribute of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${attribute.cliType}`);
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

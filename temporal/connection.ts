@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../config/env.js';
+import { createEncryptionCodec } from './payload-codec.js';
 
 /** Connection settings for both the client and the worker: plain, mTLS, or Temporal Cloud API key. */
 export function temporalConnectionOptions(temporal: Config['temporal'] & { address: string }) {
@@ -22,6 +24,11 @@ export function temporalConnectionOptions(temporal: Config['temporal'] & { addre
   };
 }
 
+/** How payloads cross the wire: encrypted by the payload codec with the configured keys. */
+export function payloadDataConverter(temporal: Pick<Config['temporal'], 'payloadKeys'>): { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [createEncryptionCodec(temporal.payloadKeys)] };
+}
+
 /**
  * The API's Temporal client: connects lazily (so /ready can report an outage instead of crashing)
  * and gives up quickly when Temporal is down, so HTTP callers get a 503 to retry rather than a hang.
@@ -32,5 +39,5 @@ export function createApiTemporalClient(temporal: Config['temporal'] & { address
     connectTimeout: 3_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
   });
-  return { connection, client: new Client({ connection, namespace: temporal.namespace }) };
+  return { connection, client: new Client({ connection, namespace: temporal.namespace, dataConverter: payloadDataConverter(temporal) }) };
 }

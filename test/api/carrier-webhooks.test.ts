@@ -1,6 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, shipments, webhookEvents } from '../../db/schema.js';
+import { payloadDataConverter } from '../../temporal/connection.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { postOrder, sendCarrierWebhook } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -30,10 +32,11 @@ async function placedOrder(): Promise<string> {
 /** The event ids of the shipmentEvent signals in the order's workflow history, oldest first. */
 async function shipmentSignals(orderId: string): Promise<string[]> {
   const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
-  return (history.events ?? [])
-    .map((e) => e.workflowExecutionSignaledEventAttributes)
-    .filter((signal) => signal?.signalName === 'shipmentEvent')
-    .map((signal) => JSON.parse(Buffer.from(signal!.input!.payloads![0]!.data!).toString()).eventId);
+  // History holds payloads as the codec wrote them: encrypted.
+  const [codec] = payloadDataConverter(stack.config.temporal).payloadCodecs;
+  const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes).filter((signal) => signal?.signalName === 'shipmentEvent');
+  const payloads = await codec!.decode(signals.map((signal) => signal!.input!.payloads![0]!));
+  return payloads.map((payload) => (defaultPayloadConverter.fromPayload(payload) as { eventId: string }).eventId);
 }
 
 /** Waits until the history holds `count` shipment signals: the server buffers signals while a workflow task runs. */

@@ -31,8 +31,17 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start in production without API keys or a webhook secret, and never uses dev keys there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production[\s\S]*PAYMENT_WEBHOOK_SECRET/);
-    const config = loadConfig({ NODE_ENV: 'production', API_KEYS: 'service:0123456789abcdef0123,admin:fedcba9876543210fedc', PAYMENT_WEBHOOK_SECRET: 's3cret', CARRIER_WEBHOOK_SECRET: 's3cret2' });
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production[\s\S]*PAYMENT_WEBHOOK_SECRET[\s\S]*PAYLOAD_CODEC_KEYS/);
+    const payloadKey = Buffer.alloc(32, 7).toString('base64');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      API_KEYS: 'service:0123456789abcdef0123,admin:fedcba9876543210fedc',
+      PAYMENT_WEBHOOK_SECRET: 's3cret',
+      CARRIER_WEBHOOK_SECRET: 's3cret2',
+      PAYLOAD_CODEC_KEYS: `k2:${payloadKey},k1:${payloadKey}`,
+    });
+    expect(config.temporal.payloadKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(() => loadConfig({ PAYLOAD_CODEC_KEYS: 'k1:dG9vIHNob3J0' })).toThrow(/PAYLOAD_CODEC_KEYS: entries are id:key with a key of 32 bytes/);
     expect(config.apiKeys).toEqual([
       { role: 'service', key: '0123456789abcdef0123' },
       { role: 'admin', key: 'fedcba9876543210fedc' },

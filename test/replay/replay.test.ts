@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { expect, inject, it } from 'vitest';
+import { loadConfig } from '../../config/env.js';
+import { payloadDataConverter } from '../../temporal/connection.js';
 
 const folder = fileURLToPath(new URL('./histories/', import.meta.url));
 
@@ -14,7 +16,9 @@ it('replays every recorded order history without a determinism error', async () 
   })();
   const failures: string[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+  // Histories recorded with the dev payload key decrypt; older unencrypted ones pass through the codec.
+  const dataConverter = payloadDataConverter(loadConfig({ NODE_ENV: 'test' }).temporal);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, histories)) {
     replayed += 1;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { defaultPricingRules } from '../../domain/pricing-rules.js';
 import { createActivities, type OrderActivities } from '../../activities/index.js';
+import { payloadDataConverter } from '../../temporal/connection.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createSandboxCarrier } from '../../sandbox/carrier.js';
 import { createSandboxNotifier } from '../../sandbox/notifier.js';
@@ -64,7 +65,14 @@ export async function startGatedWorker(stack: TestStack, activity: keyof OrderAc
     },
   };
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue: stack.taskQueue, activities: gated, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: stack.taskQueue,
+    activities: gated,
+    dataConverter: payloadDataConverter(config.temporal),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
   const done = worker.run();
   return {
     release,

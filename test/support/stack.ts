@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { loadConfig } from '../../config/env.js';
 import { createDatabase } from '../../db/client.js';
+import { payloadDataConverter } from '../../temporal/connection.js';
 import { startWorker, type RunningWorker } from '../../worker.js';
 
 let runtimeInstalled = false;
@@ -21,7 +22,7 @@ export async function startTestStack(env: Record<string, string> = {}) {
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
   const database = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: payloadDataConverter(config.temporal) });
   const app = await buildApp({ config, db: database.db, temporal: client });
   let worker: RunningWorker | undefined;
 

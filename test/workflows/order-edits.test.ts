@@ -114,6 +114,12 @@ describe('editing an order', () => {
     const [stored] = await stack.db.select({ request: orders.request }).from(orders).where(eq(orders.id, orderId));
     expect(stored!.request.shippingAddress).toEqual(newAddress);
     expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')!.detail).toMatchObject({ changed: ['shipping_address'], parcelRedirected: true });
+    // The address travelled in the update's payload: Temporal's history holds it encrypted only.
+    const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+    const update = history.events!.find((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'editOrder')!;
+    const [argument] = update.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads!;
+    expect(Buffer.from(argument!.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(argument!.data!).toString('latin1')).not.toContain('Marienplatz');
 
     await sendCarrierWebhook(stack.app, booked.shipment!, 'picked_up');
     await waitForStatus(stack.app, orderId, 'shipped');
