@@ -35,7 +35,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
           if (held.some((r) => r.status === 'committed')) {
             throw ApplicationFailure.create({ type: 'StockCommitted', message: `order ${input.orderId} has already left the shelf`, nonRetryable: true });
           }
-          if (covers(held, input.lines)) return { ok: true, allocations: held.map(toAllocation) };
+          if (covers(held, input.lines)) return { ok: true, allocations: byLine(held.map(toAllocation)) };
           for (const reservation of held) {
             await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
           }
@@ -43,7 +43,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
           const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
           if (shortages.length > 0) throw new StillShort(shortages);
           await hold(tx, input.orderId, allocations);
-          return { ok: true, allocations };
+          return { ok: true, allocations: byLine(allocations) };
         });
       } catch (error) {
         if (error instanceof StillShort) return { ok: false, shortages: error.shortages };
@@ -153,6 +153,9 @@ async function hold(tx: Transaction, orderId: string, allocations: Allocation[])
   }
   if (allocations.length > 0) await tx.insert(reservations).values(allocations.map((a) => ({ ...a, orderId })));
 }
+
+/** Allocations in line order, then lot order: the same holding always reads the same. */
+const byLine = (allocations: Allocation[]) => [...allocations].sort((a, b) => a.lineNo - b.lineNo || a.lotId - b.lotId);
 
 /** Whether held stock is exactly what the lines ask for, line by line. */
 function covers(held: Reservation[], lines: OrderLineRef[]): boolean {
