@@ -1,7 +1,7 @@
 import type { PaymentEvent } from './messages.js';
 import { activities } from './order-run.js';
 
-/** A payment that reached an order after its workflow ended, as the webhook received it. */
+/** A payment or chargeback that reached an order after its workflow ended, as the webhook received it. */
 export interface LatePayment {
   orderId: string;
   event: PaymentEvent;
@@ -10,10 +10,16 @@ export interface LatePayment {
 /**
  * Money that arrives once an order has ended (cancelled, completed, failed, returned) is money the
  * shop must not keep: it goes into the ledger, back to the customer whole, and onto the order's
- * timeline as a flag. One run per provider event (the workflow id carries the event id).
+ * timeline as a flag. A chargeback after the end is recorded and flags the order for a person.
+ * One run per provider event (the workflow id carries the event id).
  */
 export async function latePaymentWorkflow({ orderId, event }: LatePayment): Promise<{ refunded: number }> {
   await activities.recordPaymentEvent({ orderId, ...event });
+  const detail = { eventId: event.eventId, transactionId: event.transactionId, paymentIntentId: event.paymentIntentId, amount: event.amount, currency: event.currency };
+  if (event.type === 'chargeback.created') {
+    await activities.flagEndedOrder({ orderId, flag: 'chargeback', reason: 'the customer disputed the payment after the order ended', detail });
+    return { refunded: 0 };
+  }
   await activities.refundPayment({
     orderId,
     intentId: event.paymentIntentId,
@@ -22,11 +28,6 @@ export async function latePaymentWorkflow({ orderId, event }: LatePayment): Prom
     reason: `late_payment: ${event.transactionId}`,
     idempotencyKey: `${orderId}:refund:${event.transactionId}`,
   });
-  await activities.flagEndedOrder({
-    orderId,
-    flag: 'late_payment_refunded',
-    reason: `refunded ${event.amount} ${event.currency} that arrived after the order ended`,
-    detail: { eventId: event.eventId, transactionId: event.transactionId, paymentIntentId: event.paymentIntentId, amount: event.amount, currency: event.currency },
-  });
+  await activities.flagEndedOrder({ orderId, flag: 'late_payment_refunded', reason: `refunded ${event.amount} ${event.currency} that arrived after the order ended`, detail });
   return { refunded: event.amount };
 }

@@ -45,16 +45,16 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
       occurredAt: event.occurredAt,
       failureReason: event.failureReason,
     };
-    // Money that arrives after the order ended is not kept: a workflow of its own records and refunds it.
-    const refundLatePayment = async () => {
+    // After the order ended, money is not kept and a dispute still reaches a person: a workflow of its own handles it.
+    const handleAfterEnd = async () => {
       await temporal.workflow.start(latePaymentWorkflow, { workflowId: `late-payment-${event.id}`, taskQueue, args: [{ orderId: order.id, event: payment }], workflowIdConflictPolicy: 'USE_EXISTING' });
-      return 'refunding_late_payment';
+      return event.type === 'payment.succeeded' ? 'refunding_late_payment' : 'flagging_late_chargeback';
     };
     const accepted = await recordThenDeliver(
       db,
       { source: 'payments', eventId: event.id, orderId: order.id, payload: event },
       () => temporal.workflow.getHandle(orderWorkflowId(order.id)).signal(paymentEventSignal, payment),
-      event.type === 'payment.succeeded' ? refundLatePayment : undefined,
+      event.type === 'payment.succeeded' || event.type === 'chargeback.created' ? handleAfterEnd : undefined,
     );
     return reply.status(202).send(accepted);
   });

@@ -134,6 +134,12 @@ describe('waiting for payment', () => {
     // A failed payment for an ended order needs no money moved: it is only kept for reconciliation.
     const failed = await sendPaymentWebhook(stack.app, order, { type: 'payment.failed', failureReason: 'expired_card' });
     expect(failed.json()).toMatchObject({ outcome: 'order_closed' });
+    // A dispute after the end still reaches a person: recorded and flagged.
+    const disputeId = `evt_${uniqueTag()}`;
+    const dispute = await sendPaymentWebhook(stack.app, order, { id: disputeId, type: 'chargeback.created' });
+    expect(dispute.json()).toMatchObject({ outcome: 'flagging_late_chargeback' });
+    expect(await stack.client.workflow.getHandle(`late-payment-${disputeId}`).result()).toEqual({ refunded: 0 });
+    expect((await getOrder(stack.app, order.id)).flags).toEqual(['late_payment_refunded', 'chargeback']);
   });
 
   it('asks for a decision when stock ran out between placement and reservation, holding nothing meanwhile', async () => {
