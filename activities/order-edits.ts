@@ -3,7 +3,7 @@ import { and, asc, count, eq, inArray, lt, sql } from 'drizzle-orm';
 import { ulid } from 'ulid';
 import { isUniqueViolation } from '../db/errors.js';
 import { customers, orderLines, orders, products } from '../db/schema.js';
-import { checkCatalogLines, type LineProblem } from '../domain/catalog-lines.js';
+import { catalogLines, checkCatalogLines, type LineProblem } from '../domain/catalog-lines.js';
 import { AddressSchema, type PlaceOrder } from '../domain/order-schema.js';
 import { priceOrder, type PriceBreakdown } from '../domain/pricing.js';
 import { assessRisk, type Review } from '../domain/risk.js';
@@ -56,14 +56,7 @@ export function createOrderEditActivities({ db, pricingRules }: Pick<ActivityDep
     return {
       ok: true,
       revised: {
-        lines: requested.map((line, index) => ({
-          lineNo: index + 1,
-          sku: line.sku,
-          quantity: line.quantity,
-          unitPrice: catalog.get(line.sku)!.priceMinor,
-          madeToOrder: catalog.get(line.sku)!.madeToOrder,
-          ...(line.customization ? { customization: line.customization } : {}),
-        })),
+        lines: catalogLines(requested, catalog),
         pricing: priced.breakdown,
         review: assessRisk({ type: order.type, total: priced.breakdown.total, lines: requested, previousOrders: history?.previous ?? 0 }),
       },

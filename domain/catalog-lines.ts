@@ -31,3 +31,25 @@ export function checkCatalogLines(lines: ReadonlyArray<{ sku: string }>, catalog
     return [];
   });
 }
+
+/** A requested line priced at the catalog price, numbered from 1 in request order. */
+export interface CatalogLine {
+  lineNo: number;
+  sku: string;
+  quantity: number;
+  unitPrice: number;
+  madeToOrder: boolean;
+  customization?: Record<string, string> | undefined;
+}
+
+/** Numbers requested lines and prices them from the catalog; every SKU must have passed `checkCatalogLines`. */
+export function catalogLines(lines: ReadonlyArray<{ sku: string; quantity: number; customization?: Record<string, string> | undefined }>, catalog: ReadonlyMap<string, CatalogProduct>): CatalogLine[] {
+  return lines.map((line, index) => ({
+    lineNo: index + 1,
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPrice: catalog.get(line.sku)!.priceMinor,
+    madeToOrder: catalog.get(line.sku)!.madeToOrder,
+    ...(line.customization ? { customization: line.customization } : {}),
+  }));
+}

@@ -6,7 +6,7 @@ import type { Config } from '../../config/env.js';
 import type { Database } from '../../db/client.js';
 import { customers, orderLines, orders, products } from '../../db/schema.js';
 import type { PlaceOrder } from '../../domain/order-schema.js';
-import { checkCatalogLines } from '../../domain/catalog-lines.js';
+import { catalogLines, checkCatalogLines } from '../../domain/catalog-lines.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
 import { assessRisk } from '../../domain/risk.js';
 import type { OrderWorkflowInput } from '../../workflows/messages.js';
@@ -63,14 +63,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   const review = assessRisk({ type: request.type, total: breakdown.total, lines: request.lines, previousOrders: history?.previous ?? 0 });
 
   const orderId = `ord_${ulid()}`;
-  const lines = request.lines.map((line, index) => ({
-    lineNo: index + 1,
-    sku: line.sku,
-    quantity: line.quantity,
-    unitPrice: catalog.get(line.sku)!.priceMinor,
-    madeToOrder: catalog.get(line.sku)!.madeToOrder,
-    ...(line.customization ? { customization: line.customization } : {}),
-  }));
+  const lines = catalogLines(request.lines, catalog);
   try {
     await db.transaction(async (tx) => {
       if (breakdown.pointsRedeemed > 0) {
