@@ -31,7 +31,7 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       validator: ({ actor, decision, substitutes }) => {
         if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
         if (!SHORTAGE_DECISIONS.includes(decision)) throw ApplicationFailure.nonRetryable(`decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`, 'InvalidRequest');
-        if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision || state.outcome) {
+        if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision || state.outcome || run.stockHeld) {
           throw ApplicationFailure.nonRetryable(`order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`, 'NotAllowed');
         }
         const shortSkus = new Set(state.shortage.shortages.map((s) => s.sku));
@@ -79,7 +79,7 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       checkpoint();
       if (decided && pendingEdits.length > 0) {
         await applyEdits();
-        if (run.stockHeld) return null;
+        if (run.stockHeld) return coveredByEdit();
         continue;
       }
       const { decision, decidedBy } = state.shortage;
@@ -93,6 +93,17 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       state.shortage.decision = null;
       state.shortage.decidedBy = null;
     }
+  }
+
+  /**
+   * An edit made the order fit the stock while support was deciding. A decision that arrived meanwhile
+   * still gets its answer: a cancellation is carried out, a split or a substitution is no longer needed.
+   */
+  async function coveredByEdit(): Promise<OrderState | null> {
+    const { decision, decidedBy, shortages } = state.shortage!;
+    if (decision === 'cancel') return finish('cancelled', 'order_cancelled', 'shortage_cancel', { shortages }, decidedBy ?? undefined);
+    if (decision === 'partial_ship' || decision === 'substitute') run.shortageAnswer = { refusal: 'an edit already covered the order from stock: no shortage decision is needed' };
+    return null;
   }
 
   /** The whole order waits for stock: every arrival retries the reservation; none by the deadline cancels. */

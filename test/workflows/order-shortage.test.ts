@@ -127,4 +127,14 @@ describe('stock shortage', () => {
     expect(reserved.pricing.total).toBe(response.json().total);
     expect(reserved.pricing.total).not.toBe(order.pricing.total);
   });
+
+  it('goes on without a decision when an edit makes the order fit the stock', async () => {
+    const { sku, orderId } = await shortOrder();
+    const edited = await stack.app.inject({ method: 'PATCH', url: `/v1/orders/${orderId}`, headers: asSupport, payload: { requestedBy: 'sam@support', lines: [{ sku, quantity: 1 }] } });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json().settlement).toEqual({ kind: 'amount_due_changed', amountDue: edited.json().total });
+    const reserved = await waitForStatus(stack.app, orderId, 'awaiting_payment');
+    expect(units(reserved, sku)).toBe(1);
+    expect((await decide(orderId, 'partial_ship')).statusCode).toBe(409);
+  });
 });
