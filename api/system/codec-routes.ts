@@ -3,6 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Auth } from '../auth.js';
+import { Problem } from '../problems.js';
 
 /** A payload as the remote codec protocol carries it: metadata values and data in base64. */
 const JsonPayload = z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() });
@@ -29,6 +30,13 @@ export const codecRoutes: FastifyPluginAsyncZod<{ auth: Auth; codec: PayloadCode
     app.post(`/${direction}`, {
       ...(openToLocalUi ? {} : { onRequest: auth.require('support') }),
       schema: { tags: ['system'], summary: `Remote payload codec: ${direction} payloads for Temporal UI`, body: Payloads, response: { 200: Payloads } },
-    }, async (request) => ({ payloads: (await codec[direction](request.body.payloads.map(fromJson))).map(toJson) }));
+    }, async (request) => {
+      try {
+        return { payloads: (await codec[direction](request.body.payloads.map(fromJson))).map(toJson) };
+      } catch (error) {
+        // A payload this codec cannot read (another key, tampered, not ours) is the caller's input, not a server fault.
+        throw new Problem(400, 'undecodable-payload', 'Payload cannot be decoded', (error as Error).message);
+      }
+    });
   }
 };

@@ -46,6 +46,10 @@ describe('payload codec', () => {
     const preflight = await stack.app.inject({ method: 'OPTIONS', url: '/codec/decode', headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' } });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toContain('x-namespace');
+    const garbage = { payloads: [{ ...encoded.payloads[0], data: Buffer.from('not what was encrypted').toString('base64') }] };
+    const unreadable = await stack.app.inject({ method: 'POST', url: '/codec/decode', payload: garbage });
+    expect(unreadable.statusCode).toBe(400);
+    expect(unreadable.json()).toMatchObject({ type: '/problems/undecodable-payload' });
     const stranger = await stack.app.inject({ method: 'POST', url: '/codec/decode', headers: { origin: 'https://evil.example' }, payload: encoded });
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
   });
