@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { InfoCorrection } from '../activities/orders.js';
 import type { RequestedLine } from '../activities/order-edits.js';
+import type { PaymentEventRecord } from '../activities/payments.js';
 import type { Allocation, PricedLine, Shortage } from '../activities/types.js';
 import type { ContactProblem } from '../domain/contact-check.js';
 import type { OrderAction, OrderStatus } from '../domain/order-status.js';
@@ -26,16 +27,9 @@ export interface OrderWorkflowInput {
   backorderOf?: string | undefined;
 }
 
-/** A payment provider's webhook, forwarded by the API. */
-export interface PaymentEvent {
+/** A payment provider's webhook, forwarded by the API: the ledger's event plus the provider's event id. */
+export interface PaymentEvent extends Omit<PaymentEventRecord, 'orderId'> {
   eventId: string;
-  type: 'payment.succeeded' | 'payment.failed' | 'refund.succeeded' | 'chargeback.created';
-  paymentIntentId: string;
-  transactionId: string;
-  amount: number;
-  currency: string;
-  occurredAt: string;
-  failureReason?: string | undefined;
 }
 
 /** A carrier's tracking webhook, forwarded by the API. */
