@@ -22,38 +22,37 @@ const optional = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
-const ApiKeysSchema = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    const keys: Array<{ key: string; role: Role }> = [];
-    for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const [role, key] = entry.split(':', 2) as [string, string | undefined];
-      if (!ROLES.includes(role as Role) || !key || key.length < 16) {
-        ctx.addIssue({ code: 'custom', message: `entries are role:key with role one of ${ROLES.join(', ')} and a key of 16+ characters; got "${role}:…"` });
-        return z.NEVER;
+/**
+ * A comma-separated list of `name:value` entries. `entry` turns one into a value, or returns undefined
+ * to refuse it; the message then says what `rule` the entries follow.
+ */
+function pairList<T>(rule: string, entry: (name: string, value: string) => T | undefined) {
+  return z
+    .string()
+    .trim()
+    .transform((list, ctx) => {
+      const values: T[] = [];
+      for (const part of list.split(',').map((item) => item.trim()).filter(Boolean)) {
+        const [name, value = ''] = part.split(':', 2) as [string, string | undefined];
+        const parsed = entry(name, value);
+        if (parsed === undefined) {
+          ctx.addIssue({ code: 'custom', message: `entries are ${rule}; got "${name}:…"` });
+          return z.NEVER;
+        }
+        values.push(parsed);
       }
-      keys.push({ key, role: role as Role });
-    }
-    return keys;
-  });
+      return values;
+    });
+}
 
-const PayloadKeysSchema = z
-  .string()
-  .trim()
-  .transform((value, ctx) => {
-    const keys: Array<{ id: string; key: Buffer }> = [];
-    for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
-      const [id, encoded] = entry.split(':', 2) as [string, string | undefined];
-      const key = Buffer.from(encoded ?? '', 'base64');
-      if (!/^[\w.-]{1,40}$/.test(id) || key.length !== 32) {
-        ctx.addIssue({ code: 'custom', message: `entries are id:key with a key of 32 bytes in base64 (openssl rand -base64 32); got "${id}:…"` });
-        return z.NEVER;
-      }
-      keys.push({ id, key });
-    }
-    return keys;
-  });
+const ApiKeysSchema = pairList(`role:key with role one of ${ROLES.join(', ')} and a key of 16+ characters`, (role, key) =>
+  ROLES.includes(role as Role) && key.length >= 16 ? { key, role: role as Role } : undefined,
+);
+
+const PayloadKeysSchema = pairList('id:key with a key of 32 bytes in base64 (openssl rand -base64 32)', (id, encoded) => {
+  const key = Buffer.from(encoded, 'base64');
+  return /^[\w.-]{1,40}$/.test(id) && key.length === 32 ? { id, key } : undefined;
+});
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
