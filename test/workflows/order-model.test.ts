@@ -93,6 +93,13 @@ function choose(model: Readonly<Model>, pick: number, matches: (order: ModelOrde
   return candidates.length === 0 ? -1 : candidates[pick % candidates.length]!;
 }
 
+/** A reviewed order ships once a person confirmed it and no extra payment an edit asked for is still open. */
+function shipIfCleared(order: ModelOrder) {
+  if (!order.confirmed || order.extraDue) return;
+  order.stage = 'ready_to_ship';
+  order.hasShipment = true;
+}
+
 const cancel = (orderId: string) =>
   stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: asSupport, payload: { reason: 'customer changed their mind', requestedBy: 'model@support' } });
 const confirm = (orderId: string) =>
@@ -287,11 +294,7 @@ class Confirm implements OrderCommand {
     expect(response.statusCode, response.body).toBe(200);
     const expected = model.orders[this.target]!;
     expected.confirmed = true;
-    // Nothing ships before an extra payment an edit asked for is in.
-    if (!expected.extraDue) {
-      expected.stage = 'ready_to_ship';
-      expected.hasShipment = true;
-    }
+    shipIfCleared(expected);
     await settleAndCheck(model, real);
   }
   toString = () => `confirm(#${this.target})`;
@@ -435,10 +438,7 @@ class PayExtra implements OrderCommand {
     target.extra = null;
     expected.extraDue = false;
     expected.paymentsSent += 1;
-    if (expected.confirmed) {
-      expected.stage = 'ready_to_ship';
-      expected.hasShipment = true;
-    }
+    shipIfCleared(expected);
     await settleAndCheck(model, real);
   }
   toString = () => `pay-extra(#${this.target})`;
