@@ -20,16 +20,18 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
     schema: {
       tags: ['orders'],
       summary: 'Place an order',
-      description: 'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200).',
+      description:
+        'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200). ' +
+        '202: the order is recorded but its workflow could not be started yet (Temporal did not answer); it starts on a repeated request or within a minute by itself, and is never lost or doubled.',
       headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
       body: PlaceOrderSchema,
-      response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
+      response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 202: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
     },
   }, async (request, reply) => {
     const result = await placeOrder(deps, request.body, request.headers['idempotency-key']);
     const order = await readOrder(db, result.orderId);
     if (!order) throw new Problem(404, 'not-found', 'Not found', `Order ${result.orderId} disappeared`);
-    return reply.status(result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
+    return reply.status(!result.started ? 202 : result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
   });
 
   app.get('/v1/orders/:id', {
