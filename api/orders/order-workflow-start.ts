@@ -18,13 +18,9 @@ export interface WorkflowStartDeps {
  * call any number of times, from any process: a running workflow is reused, and one that already ran
  * to its end is never started a second time (the id is rejected as a duplicate).
  */
-export async function startOwedWorkflow(deps: WorkflowStartDeps, orderId: string): Promise<'started' | 'not_owed'> {
-  const [order] = await deps.db
-    .select({ input: orders.workflowInput, startedAt: orders.workflowStartedAt, total: orders.total, currency: orders.currency })
-    .from(orders)
-    .where(eq(orders.id, orderId));
-  if (!order?.input || order.startedAt) return 'not_owed';
-  const input = order.input as unknown as OrderWorkflowInput;
+export async function startOwedWorkflow(deps: WorkflowStartDeps, orderId: string, justRecorded?: OrderWorkflowInput): Promise<'started' | 'not_owed'> {
+  const input = justRecorded ?? (await owedInput(deps.db, orderId));
+  if (!input) return 'not_owed';
   try {
     await deps.temporal.workflow.start(orderWorkflow, {
       workflowId: orderWorkflowId(orderId),
@@ -32,7 +28,7 @@ export async function startOwedWorkflow(deps: WorkflowStartDeps, orderId: string
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      ...orderStartAttributes({ orderId, type: input.type, channel: input.channel, customerId: input.customerId, total: order.total, currency: order.currency }),
+      ...orderStartAttributes({ orderId, type: input.type, channel: input.channel, customerId: input.customerId, total: input.pricing.total, currency: input.pricing.currency }),
     });
   } catch (error) {
     // It ran and ended before we could note that it started: nothing is owed.
@@ -40,6 +36,12 @@ export async function startOwedWorkflow(deps: WorkflowStartDeps, orderId: string
   }
   await deps.db.update(orders).set({ workflowStartedAt: sql`now()` }).where(and(eq(orders.id, orderId), isNull(orders.workflowStartedAt)));
   return 'started';
+}
+
+/** The kept workflow input of an order whose start is still owed; undefined when it started or predates kept inputs. */
+async function owedInput(db: Database, orderId: string): Promise<OrderWorkflowInput | undefined> {
+  const [order] = await db.select({ input: orders.workflowInput, startedAt: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId));
+  return order?.input && !order.startedAt ? (order.input as unknown as OrderWorkflowInput) : undefined;
 }
 
 /** Orders recorded at least `olderThanMs` ago whose workflow start was never confirmed, oldest first. */

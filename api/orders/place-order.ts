@@ -117,7 +117,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
     }
     throw error;
   }
-  return { orderId, created: true, started: await tryToStart(deps, orderId) };
+  return { orderId, created: true, started: await tryToStart(deps, orderId, input) };
 }
 
 /**
@@ -125,9 +125,9 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
  * is never taken back: when the start fails, or its answer is lost, a repeated request or the sweep
  * (startOwedWorkflows) starts it later, and a start that did reach Temporal is reused, not doubled.
  */
-async function tryToStart(deps: PlacementDeps, orderId: string): Promise<boolean> {
+async function tryToStart(deps: PlacementDeps, orderId: string, justRecorded?: OrderWorkflowInput): Promise<boolean> {
   try {
-    await startOwedWorkflow({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }, orderId);
+    await startOwedWorkflow({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }, orderId, justRecorded);
     return true;
   } catch {
     return false;
