@@ -14,6 +14,7 @@ import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { refuseHostileText } from './hostile-text.js';
 import { registerProblemHandlers } from './problems.js';
 import { createEncryptionCodec } from '../temporal/payload-codec.js';
 import { codecRoutes } from './system/codec-routes.js';
@@ -36,6 +37,7 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  app.addHook('preValidation', refuseHostileText);
   // The API speaks JSON only: anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
 
