@@ -14,6 +14,7 @@ import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { requestDeadline } from './deadline.js';
 import { refuseHostileText } from './hostile-text.js';
 import { registerProblemHandlers } from './problems.js';
 import { createEncryptionCodec } from '../temporal/payload-codec.js';
@@ -36,6 +37,8 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Registered before any route, so every route gets it: a deadline on the whole request.
+  app.addHook('onRoute', requestDeadline(deps.temporal, deps.config.api.requestTimeoutMs));
   registerProblemHandlers(app);
   app.addHook('preValidation', refuseHostileText);
   // The API speaks JSON only: anything else is a 415, not a confusing validation error.
