@@ -16,6 +16,7 @@ import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { requestDeadline } from './deadline.js';
 import { refuseHostileText } from './hostile-text.js';
+import { safeLoggerOptions } from './log-safety.js';
 import { registerProblemHandlers } from './problems.js';
 import { createEncryptionCodec } from '../temporal/payload-codec.js';
 import { codecRoutes } from './system/codec-routes.js';
@@ -34,7 +35,7 @@ export interface AppDeps {
 
 /** Builds the Fastify app: auth, problem+json errors, OpenAPI at /docs, and every route. */
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: safeLoggerOptions(deps.logger ?? false), bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Registered before any route, so every route gets it: a deadline on the whole request.
