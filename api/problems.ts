@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isGrpcServiceError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -48,6 +48,7 @@ const STATUS_SLUG: Record<number, [string, string]> = {
   405: ['method-not-allowed', 'Method not allowed'],
   406: ['not-acceptable', 'Not acceptable'],
   413: ['payload-too-large', 'Payload too large'],
+  414: ['uri-too-long', 'URI too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   429: ['too-many-requests', 'Too many requests'],
 };
@@ -70,11 +71,24 @@ function isTemporalTimeout(error: unknown): boolean {
   return error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(error) === 4;
 }
 
+/**
+ * Fastify's `frameworkErrors`: errors raised before routing (an undecodable URL) leave as problems too.
+ * Everything that reaches this point is the caller's malformed request.
+ */
+export function frameworkProblem(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const [slug, title] = STATUS_SLUG[status] ?? ['bad-request', 'Bad request'];
+  void reply.status(status).type('application/problem+json').send(new Problem(status, slug, title, error.message).toJSON());
+}
+
 /** Seconds a caller should wait before retrying a 503 or 504. */
 const RETRY_AFTER_SECONDS = '5';
 
-/** Makes every error leave as `application/problem+json`, with no stack traces and no 5xx detail. */
-export function registerProblemHandlers(app: FastifyInstance): void {
+/**
+ * Makes every error leave as `application/problem+json`, with no stack traces and no 5xx detail.
+ * `allowedMethods` names the methods a path has, so a known path asked with another method is a 405.
+ */
+export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (path: string) => string[] = () => []): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     let problem: Problem;
     if (error instanceof Problem) {
@@ -116,7 +130,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return reply.status(problem.status).type('application/problem+json').send(problem.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
-    const problem = new Problem(404, 'not-found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}`);
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      const problem = new Problem(405, 'method-not-allowed', 'Method not allowed', `${path} answers ${allowed.join(', ')}, not ${request.method}.`);
+      return reply.status(405).header('allow', allowed.join(', ')).type('application/problem+json').send(problem.toJSON());
+    }
+    const problem = new Problem(404, 'not-found', 'Not found', `No route ${request.method} ${path}`);
     return reply.status(404).type('application/problem+json').send(problem.toJSON());
   });
 }

@@ -20,7 +20,8 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
     schema: {
       tags: ['orders'],
       summary: 'Place an order',
-      description: 'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200).',
+      description:
+        'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200). `externalId` is required for marketplace orders; a SKU appears on one line only unless its lines carry customizations (400 otherwise).',
       headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
       body: PlaceOrderSchema,
       response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },
