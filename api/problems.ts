@@ -71,14 +71,14 @@ function isTemporalTimeout(error: unknown): boolean {
   return error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || grpcCode(error) === 4;
 }
 
-/**
- * Fastify's `frameworkErrors`: errors raised before routing (an undecodable URL) leave as problems too.
- * Everything that reaches this point is the caller's malformed request.
- */
+/** Fastify's `frameworkErrors`: errors raised before routing (an undecodable URL) leave as problems too. */
 export function frameworkProblem(error: FastifyError, _request: unknown, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const [slug, title] = STATUS_SLUG[status] ?? ['bad-request', 'Bad request'];
-  void reply.status(status).type('application/problem+json').send(new Problem(status, slug, title, error.message).toJSON());
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  const problem =
+    status === 500
+      ? new Problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; the request can be retried.')
+      : new Problem(status, ...(STATUS_SLUG[status] ?? ['client-error', 'Client error']), error.message);
+  void reply.status(status).type('application/problem+json').send(problem.toJSON());
 }
 
 /** Seconds a caller should wait before retrying a 503 or 504. */
