@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp } from './api/app.js';
 import { loadConfig, type Config } from './config/env.js';
-import { createDatabase } from './db/client.js';
+import { apiDatabaseOptions, createDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { sweepOwedWorkflows } from './api/orders/order-workflow-start.js';
 import { createApiTemporalClient } from './temporal/connection.js';
@@ -23,7 +23,7 @@ export interface RunningServer {
 /** Builds the API on a lazy Temporal connection (so /ready reports instead of crashing), listens, and sweeps for owed order workflows. */
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const { config } = settings;
-  const database = createDatabase(settings.databaseUrl);
+  const database = createDatabase(settings.databaseUrl, apiDatabaseOptions(config.api));
   const { connection, client: temporal } = createApiTemporalClient({ ...config.temporal, address: settings.temporalAddress });
   const app = await buildApp({ config, db: database.db, temporal, logger: settings.logger ? { level: 'info' } : false });
   await app.listen({ port: config.http.port, host: config.http.host });

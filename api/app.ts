@@ -6,6 +6,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Config } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
+import { createMethodRegistry } from './allowed-methods.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
@@ -14,7 +15,11 @@ import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
-import { registerProblemHandlers } from './problems.js';
+import { requestDeadline } from './deadline.js';
+import { refuseHostileText } from './hostile-text.js';
+import { safeLoggerOptions } from './log-safety.js';
+import { declareStandardProblems, problemMediaType } from './openapi-problems.js';
+import { frameworkProblem, registerProblemHandlers } from './problems.js';
 import { createEncryptionCodec } from '../temporal/payload-codec.js';
 import { codecRoutes } from './system/codec-routes.js';
 import { registerMetrics } from './system/metrics.js';
@@ -32,20 +37,33 @@ export interface AppDeps {
 
 /** Builds the Fastify app: auth, problem+json errors, OpenAPI at /docs, and every route. */
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ logger: safeLoggerOptions(deps.logger ?? false), bodyLimit: 256 * 1024, frameworkErrors: frameworkProblem }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandlers(app);
+  // Registered before any route, so every route gets them: the methods per path (for 405), the
+  // standard problem answers in the OpenAPI document, and a deadline on the whole request.
+  const methods = createMethodRegistry();
+  app.addHook('onRoute', methods.record);
+  app.addHook('onRoute', declareStandardProblems);
+  app.addHook('onRoute', requestDeadline(deps.temporal, deps.config.api.requestTimeoutMs));
+  registerProblemHandlers(app, methods.allowedFor);
+  app.addHook('preValidation', refuseHostileText);
   // The API speaks JSON only: anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Order orchestrator API', version: '0.1.0', description: 'Every order is one durable Temporal workflow. Money is in integer minor units.' },
+      info: {
+        title: 'Order orchestrator API',
+        version: '0.1.0',
+        description:
+          'Every order is one durable Temporal workflow. Money is in integer minor units. Errors are `application/problem+json` (RFC 9457); a known path asked with a method it does not have answers 405 with `Allow`.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: problemMediaType,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

@@ -84,6 +84,8 @@ const EnvSchema = z.object({
   POLICY_DELIVERY_GRACE: DurationSchema.prefault('1d'),
   POLICY_RETURN_WINDOW: DurationSchema.prefault('14d'),
   POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
+  API_REQUEST_TIMEOUT: DurationSchema.prefault('10s'),
+  API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
 });
 
 /** The whole runtime configuration, read once from the environment. */
@@ -117,6 +119,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
     /** How often the API looks for recorded orders whose workflow start is still owed. */
     placementSweepMs: env.PLACEMENT_SWEEP_INTERVAL,
+    /** Deadlines of the API: a whole request, and one statement (or connection attempt) of its database. */
+    api: { requestTimeoutMs: env.API_REQUEST_TIMEOUT, dbStatementTimeoutMs: env.API_DB_STATEMENT_TIMEOUT },
     carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
     policy: {
       paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,

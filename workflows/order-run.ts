@@ -19,13 +19,15 @@ const timeline = proxyLocalActivities<Pick<OrderActivities, 'recordOrderProgress
 });
 
 /**
- * Refuses a request whose text Postgres could not store (a NUL byte, a control character, a lone
- * surrogate). Every update validator calls it first: requests from Temporal UI or the CLI skip the
+ * Refuses a request whose text Postgres could not store or logs should not carry (a NUL byte, a
+ * control character other than tab and line breaks, a lone surrogate). Every update validator calls it first: requests from Temporal UI or the CLI skip the
  * API's checks, and one accepted bad string would fail every later write of the order.
  */
 export function refuseHostileText(request: unknown): void {
-  const path = findHostileText(request);
-  if (path) throw ApplicationFailure.nonRetryable(`${path} holds a control character or an unpaired surrogate`, 'InvalidRequest');
+  const [issue] = findHostileText(request, true);
+  if (!issue) return;
+  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || 'request';
+  throw ApplicationFailure.nonRetryable(`${path} ${issue.message}`, 'InvalidRequest');
 }
 
 /** The reason, when an activity failed in a way no retry can mend (Postgres refused its data); null for any other error. */

@@ -8,7 +8,7 @@ import { orderEvents, surveys } from '../../db/schema.js';
 import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/messages.js';
 import type { Auth } from '../auth.js';
 import { OrderParams } from './order-id.js';
-import { Problem } from '../problems.js';
+import { Problem, ProblemSchema } from '../problems.js';
 import { askOrder, currentStatus, refusalProblem } from './ask-order.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 
@@ -50,7 +50,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       summary: 'Confirm an order held for manual review',
       params: OrderParams,
       body: ConfirmOrderSchema,
-      response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string() }) },
+      response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string() }), 409: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => {
     const orderId = request.params.id;
@@ -63,7 +63,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     const endedAs = milestone === 'order_cancelled' ? 'cancelled' : 'returned';
     app.post(path, {
       onRequest: auth.require('service', 'support'),
-      schema: { tags: ['orders'], summary, description, params: OrderParams, body: CancelOrderSchema, response: { 200: CancelResultSchema } },
+      schema: { tags: ['orders'], summary, description, params: OrderParams, body: CancelOrderSchema, response: { 200: CancelResultSchema, 409: ProblemSchema, 422: ProblemSchema } },
     }, async (request) => {
       const orderId = request.params.id;
       const status = await currentStatus(db, orderId);
@@ -98,9 +98,10 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     schema: {
       tags: ['orders'],
       summary: 'Correct the contact details of an order on hold; verification runs again',
+      description: 'Give at least one of shippingAddress, customerPhone or customerName (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
       body: InfoCorrectionSchema,
-      response: { 200: z.object({ orderId: z.string(), status: z.enum(['released', 'still_on_hold']), problems: z.array(z.object({ path: z.string(), message: z.string() })) }) },
+      response: { 200: z.object({ orderId: z.string(), status: z.enum(['released', 'still_on_hold']), problems: z.array(z.object({ path: z.string(), message: z.string() })) }), 409: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => {
     const orderId = request.params.id;
@@ -116,7 +117,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       summary: 'Satisfaction survey answer (product, delivery, service, 1–5)',
       params: OrderParams,
       body: FeedbackSchema,
-      response: { 202: z.object({ received: z.literal(true) }) },
+      response: { 202: z.object({ received: z.literal(true) }), 409: ProblemSchema },
     },
   }, async (request, reply) => {
     const status = await currentStatus(db, request.params.id);

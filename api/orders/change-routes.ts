@@ -45,7 +45,7 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       tags: ['orders'],
       summary: 'Edit an order: the shipping address until it ships, the lines until it is confirmed',
       description:
-        'New lines are priced with the catalog, reserved and the difference settled: before payment the amount due changes; after payment a lower total is refunded and a higher one gets an extra payment request with its own deadline. Refusals are 409 with the reason.',
+        'New lines are priced with the catalog, reserved and the difference settled: before payment the amount due changes; after payment a lower total is refunded and a higher one gets an extra payment request with its own deadline. Give shippingAddress, lines or both (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
       body: EditOrderSchema,
       response: {
@@ -74,6 +74,7 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     schema: {
       tags: ['orders'],
       summary: 'Decide for an order stock cannot cover: ship part (back-order the rest), substitute, wait for restock, or cancel',
+      description: '`substitutes` is required with the substitute decision, and only with it (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
       body: ShortageResolutionSchema,
       response: { 200: z.object({ orderId: z.string(), decision: z.enum(SHORTAGE_DECISIONS), total: Money.optional(), backorderId: z.string().nullable().optional() }), 409: ProblemSchema, 422: ProblemSchema },

@@ -13,7 +13,7 @@ export const orderListRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }
     schema: {
       tags: ['orders'],
       summary: 'List orders',
-      description: 'Newest first. Filters combine with AND. Follow `nextCursor` until it is null to walk every matching order exactly once.',
+      description: 'Newest first. Filters combine with AND; `createdTo` must be later than `createdFrom` (400 otherwise). Follow `nextCursor` until it is null to walk every matching order exactly once.',
       querystring: ListOrdersQuerySchema,
       response: { 200: OrderPageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
     },

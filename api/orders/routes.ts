@@ -22,7 +22,8 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
       summary: 'Place an order',
       description:
         'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200). ' +
-        '202: the order is recorded but its workflow could not be started yet (Temporal did not answer); it starts on a repeated request or within a minute by itself, and is never lost or doubled.',
+        '`externalId` is required for marketplace orders; a SKU appears on one line only unless its lines carry customizations (400 otherwise). ' +
+        '202: the order is recorded but its workflow could not be started yet (Temporal did not answer); it starts on a repeated request or by itself within a minute, and is never lost or doubled.',
       headers: z.object({ 'idempotency-key': z.string().min(8).max(200).optional() }),
       body: PlaceOrderSchema,
       response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 202: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 503: ProblemSchema },

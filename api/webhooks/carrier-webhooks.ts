@@ -6,7 +6,7 @@ import type { Database } from '../../db/client.js';
 import { shipments } from '../../db/schema.js';
 import { shipmentEventSignal } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
-import { Problem } from '../problems.js';
+import { Problem, ProblemSchema } from '../problems.js';
 import { acceptSignedJson, recordThenDeliver, requireSignature, WebhookAcceptedSchema } from './signed-json.js';
 
 /** A carrier's tracking webhook body. */
@@ -26,7 +26,7 @@ export const carrierWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
 
   app.post('/v1/webhooks/carriers', {
     preValidation: requireSignature(secret, 'carrier'),
-    schema: { tags: ['webhooks'], summary: 'Carrier tracking events (signed)', body: CarrierWebhookSchema, response: { 202: WebhookAcceptedSchema } },
+    schema: { tags: ['webhooks'], summary: 'Carrier tracking events (signed)', body: CarrierWebhookSchema, response: { 202: WebhookAcceptedSchema, 404: ProblemSchema } },
   }, async (request, reply) => {
     const event = request.body;
     const [shipment] = await db

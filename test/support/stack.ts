@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { loadConfig } from '../../config/env.js';
-import { createDatabase } from '../../db/client.js';
+import { apiDatabaseOptions, createDatabase } from '../../db/client.js';
 import { payloadDataConverter } from '../../temporal/connection.js';
 import { startWorker, type RunningWorker } from '../../worker.js';
 
@@ -20,7 +20,7 @@ export async function startTestStack(env: Record<string, string> = {}) {
   const databaseUrl = inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
-  const database = createDatabase(databaseUrl);
+  const database = createDatabase(databaseUrl, apiDatabaseOptions(config.api));
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: payloadDataConverter(config.temporal) });
   const app = await buildApp({ config, db: database.db, temporal: client });

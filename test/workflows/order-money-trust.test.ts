@@ -143,7 +143,7 @@ describe('text Postgres cannot store, sent past the API', () => {
     const handle = stack.client.workflow.getHandle(orderWorkflowId(order.id));
     const refused = await handle.executeUpdate(cancelOrderUpdate, { args: [{ actor: 'ops', reason: 'bad\u0000byte' }] }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidRequest', message: expect.stringMatching(/^reason holds a control character/) });
+    expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'InvalidRequest', message: 'reason must not contain NUL bytes (U+0000)' });
     expect((await getOrder(stack.app, order.id)).status).toBe('awaiting_payment');
     const accepted = await handle.executeUpdate(cancelOrderUpdate, { args: [{ actor: 'ops', reason: 'a proper reason' }] });
     expect(accepted).toMatchObject({ status: 'cancelled', undone: ['stock_released'] });
