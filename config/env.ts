@@ -98,7 +98,7 @@ const EnvSchema = z.object({
   POLICY_DELIVERY_GRACE: DurationSchema.prefault('1d'),
   POLICY_RETURN_WINDOW: DurationSchema.prefault('14d'),
   POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER: z.coerce.number().int().min(1).default(10),
 });
 

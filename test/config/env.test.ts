@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     expect(config.temporal.payloadKeys.map((k) => k.id)).toEqual(['dev']);
     expect(config.policy.paymentTimeoutMs).toBe(30 * 60_000);
     expect(config.http.port).toBe(3000);
-    expect(config.limits).toEqual({ requestsPerMinute: 1200, openUnpaidOrdersPerCustomer: 10 });
+    expect(config.limits).toEqual({ requestsPerMinute: 6000, openUnpaidOrdersPerCustomer: 10 });
     expect(loadConfig({ NODE_ENV: 'test' }).apiKeys).toEqual(DEV_API_KEYS);
   });
 
