@@ -7,12 +7,12 @@ import type { Caller } from '../../domain/caller.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { claimIdempotencyKey, idempotencyKeyOf } from '../idempotency.js';
 import { Problem } from '../problems.js';
-import { visibleOrder } from './order-access.js';
+import { orderNotFound, visibleOrder } from './order-access.js';
 
 /** The order's stage in the read model; 404 when there is no such order. */
 export async function currentStatus(db: Database, orderId: string): Promise<string> {
   const [order] = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId));
-  if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${orderId}.`);
+  if (!order) throw orderNotFound(orderId);
   return order.status;
 }
 

@@ -5,7 +5,7 @@ import { orderEvents, supportRequests } from '../../db/schema.js';
 import { PlaceOrderSchema } from '../../domain/order-schema.js';
 import { callerOf, type Auth } from '../auth.js';
 import { IdempotencyHeaders } from '../idempotency.js';
-import { visibleOrder } from './order-access.js';
+import { orderNotFound, visibleOrder } from './order-access.js';
 import { OrderParams } from './order-id.js';
 import { Problem, ProblemSchema } from '../problems.js';
 import { OrderResourceSchema, SupportRequestSchema, TimelineEntrySchema } from './order-resource.js';
@@ -41,7 +41,7 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
   }, async (request) => {
     await visibleOrder(db, callerOf(request), request.params.id);
     const order = await readOrder(db, request.params.id);
-    if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${request.params.id}.`);
+    if (!order) throw orderNotFound(request.params.id);
     return order;
   });
 
