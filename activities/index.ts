@@ -6,11 +6,12 @@ import { createOrderEditActivities } from './order-edits.js';
 import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payments.js';
 import { createShippingActivities } from './shipping.js';
+import { failFastOnDataErrors } from './permanent-failures.js';
 import { createSurveyActivities } from './surveys.js';
 
-/** Every activity the worker registers, built from its dependencies. */
+/** Every activity the worker registers, built from its dependencies; data errors fail them for good (see failFastOnDataErrors). */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return failFastOnDataErrors({
     ...createOrderActivities(deps),
     ...createOrderEditActivities(deps),
     ...createInventoryActivities(deps),
@@ -19,7 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoicingActivities(deps),
     ...createNotificationActivities(deps),
     ...createSurveyActivities(deps),
-  };
+  });
 }
 
 /** The activity interface workflows proxy. */

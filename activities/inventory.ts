@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { products, reservations, stockLots, warehouses } from '../db/schema.js';
+import { orders, products, reservations, stockLots, warehouses } from '../db/schema.js';
 import type { ActivityDeps } from './deps.js';
 import type { Allocation, OrderLineRef, Shortage } from './types.js';
 
@@ -14,7 +14,8 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Reserves every stocked line of an order or none; a second call returns the first call's reservations. */
     async reserveStock(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
       return db.transaction(async (tx) => {
-        const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId));
+        await lockOrder(tx, input.orderId);
+        const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId)).orderBy(asc(reservations.lineNo), asc(reservations.lotId));
         if (existing.length > 0) return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
         const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
         if (shortages.length > 0) return { ok: false, shortages };
@@ -31,11 +32,14 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     async reviseReservation(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
       try {
         return await db.transaction(async (tx) => {
+          await lockOrder(tx, input.orderId);
           const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
           if (held.some((r) => r.status === 'committed')) {
             throw ApplicationFailure.create({ type: 'StockCommitted', message: `order ${input.orderId} has already left the shelf`, nonRetryable: true });
           }
           if (covers(held, input.lines)) return { ok: true, allocations: byLine(held.map(toAllocation)) };
+          // The lots it gives back and the lots it may take, locked together in the one global order.
+          await lockLots(tx, { lotIds: held.map((r) => r.lotId), skus: stockedSkus(input.lines) });
           for (const reservation of held) {
             await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
           }
@@ -54,6 +58,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Gives back an unshipped order's stock: held units are freed, committed units return to the shelf; once only, the same answer when asked again. */
     async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
       return db.transaction(async (tx) => {
+        await lockOrder(tx, input.orderId);
         const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
         // A retry after the first call succeeded reports the same units, so the list of what was undone stays whole.
         if (held.length === 0) return { releasedUnits: units(await lockReservations(tx, input.orderId, ['released'])) };
@@ -72,6 +77,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Turns an order's reservations into shipped stock: on hand and reserved both go down; once only. */
     async commitStock(input: { orderId: string }): Promise<{ committedUnits: number }> {
       return db.transaction(async (tx) => {
+        await lockOrder(tx, input.orderId);
         const held = await lockReservations(tx, input.orderId, ['reserved']);
         for (const reservation of held) {
           await tx
@@ -87,6 +93,7 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Puts a returned order's goods back as new lots in the warehouses they left (FIFO: they sell last); once only. */
     async restockReturnedGoods(input: { orderId: string }): Promise<{ restockedUnits: number }> {
       return db.transaction(async (tx) => {
+        await lockOrder(tx, input.orderId);
         const shipped = await lockReservations(tx, input.orderId, ['committed']);
         if (shipped.length === 0) return { restockedUnits: 0 };
         await tx.insert(stockLots).values(
@@ -115,8 +122,8 @@ async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean)
   const shortages: Shortage[] = [];
   // Two lines may ask for the same SKU (different customizations): count what earlier lines took.
   const takenFromLot = new Map<number, number>();
-  // Lock lots in one global order (by SKU, then FIFO) so concurrent orders never deadlock.
   const stocked = lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
+  await lockLots(tx, { skus: stockedSkus(lines) });
   for (const line of stocked) {
     const lots = await tx
       .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`, urgentReserve: products.urgentReserve })
@@ -124,8 +131,7 @@ async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean)
       .innerJoin(products, eq(products.sku, stockLots.sku))
       .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
       .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
-      .orderBy(asc(stockLots.receivedAt), asc(stockLots.id))
-      .for('update', { of: stockLots });
+      .orderBy(asc(stockLots.receivedAt), asc(stockLots.id));
     // Regular orders leave the product's urgent reserve alone, so contended stock goes to urgent orders.
     const freeIn = (lot: (typeof lots)[number]) => Number(lot.free) - (takenFromLot.get(lot.id) ?? 0);
     const free = lots.reduce((sum, lot) => sum + freeIn(lot), 0);
@@ -145,6 +151,30 @@ async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean)
   }
   return { allocations, shortages };
 }
+
+/**
+ * Every stock writer first locks the order it works for, with a lock timeout well below the activity's
+ * 30 s: a retried attempt waits for (or outlives) the one still holding the lock and then finds its
+ * work done, instead of doing it a second time beside it.
+ */
+async function lockOrder(tx: Transaction, orderId: string): Promise<void> {
+  await tx.execute(sql`set local lock_timeout = '10s'`);
+  await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).for('no key update');
+}
+
+/**
+ * Locks stock lots in the one global order every writer uses, ascending lot id, so two transactions
+ * never wait on each other in a circle: the given lots and every lot of the given SKUs.
+ */
+async function lockLots(tx: Transaction, which: { lotIds?: number[]; skus: string[] }): Promise<void> {
+  const lotIds = which.lotIds ?? [];
+  if (lotIds.length === 0 && which.skus.length === 0) return;
+  const bySku = which.skus.length > 0 ? inArray(stockLots.sku, which.skus) : undefined;
+  const byId = lotIds.length > 0 ? inArray(stockLots.id, lotIds) : undefined;
+  await tx.select({ id: stockLots.id }).from(stockLots).where(bySku && byId ? or(bySku, byId) : (bySku ?? byId)).orderBy(asc(stockLots.id)).for('update');
+}
+
+const stockedSkus = (lines: OrderLineRef[]) => [...new Set(lines.filter((line) => !line.madeToOrder).map((line) => line.sku))];
 
 /** Holds allocated stock for an order: lots count it as reserved, reservations remember where it is. */
 async function hold(tx: Transaction, orderId: string, allocations: Allocation[]): Promise<void> {

@@ -34,6 +34,14 @@ export interface VerificationProblem {
   message: string;
 }
 
+/** A copy of a JSON-like value with NUL bytes (which Postgres text and jsonb refuse) replaced by U+FFFD. */
+function storableText<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storableText) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storableText(item)])) as T;
+  return value;
+}
+
 /** Order verification and the order read model (status, timeline). */
 export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
@@ -74,7 +82,9 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
     },
 
     /** Writes a timeline entry and the order's current status in one transaction, once per step. */
-    async recordOrderProgress(progress: OrderProgress): Promise<void> {
+    async recordOrderProgress(entry: OrderProgress): Promise<void> {
+      // The timeline must take every entry: a NUL byte that slipped past the edge is kept visibly replaced, not refused.
+      const progress = storableText(entry);
       await db.transaction(async (tx) => {
         const inserted = await tx
           .insert(orderEvents)

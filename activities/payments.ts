@@ -36,12 +36,17 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
       return gateway.amendIntent(input);
     },
 
-    /** Adds a provider event to the ledger once per provider transaction id; returns whether it was new. */
-    async recordPaymentEvent(event: PaymentEventRecord): Promise<{ recorded: boolean }> {
+    /**
+     * Adds a provider event to the ledger once per provider transaction id; returns whether it was new.
+     * `duplicateOf` names the earlier event that brought the same transaction: the provider told us
+     * twice about one payment, which is no second payment. A retry of the same event is not a duplicate.
+     */
+    async recordPaymentEvent(event: PaymentEventRecord & { eventId?: string | undefined }): Promise<{ recorded: boolean; duplicateOf?: string }> {
       const inserted = await db
         .insert(payments)
         .values({
           orderId: event.orderId,
+          eventId: event.eventId ?? null,
           intentId: event.paymentIntentId,
           transactionId: event.transactionId,
           kind: KIND[event.type],
@@ -52,7 +57,11 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
         })
         .onConflictDoNothing()
         .returning({ id: payments.id });
-      return { recorded: inserted.length > 0 };
+      if (inserted.length > 0) return { recorded: true };
+      const [earlier] = await db.select({ eventId: payments.eventId }).from(payments).where(eq(payments.transactionId, event.transactionId));
+      if (!earlier || !event.eventId || earlier.eventId === event.eventId) return { recorded: false };
+      // Rows from before event ids were kept name no event, but were brought by another one all the same.
+      return { recorded: false, duplicateOf: earlier.eventId ?? 'an earlier event' };
     },
 
     /** Refunds money to the customer once per key and records it in the ledger. */

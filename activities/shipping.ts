@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
+import { isPermanentDataError } from '../db/errors.js';
 import { carrierRates, orderLines, orders, products, shipments } from '../db/schema.js';
 import { chooseCarrier, type CarrierRate } from '../domain/carrier-choice.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
@@ -63,10 +64,16 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
         transitDays: choice.transitDays,
         recipient: parcelRecipient(address),
       });
-      await db
-        .insert(shipments)
-        .values({ orderId: input.orderId, carrierId: choice.carrierId, service: choice.service, trackingNumber: booking.trackingNumber, cost: choice.cost, weightGrams, volumeCm3, eta: new Date(booking.eta) })
-        .onConflictDoNothing({ target: shipments.orderId });
+      try {
+        await db
+          .insert(shipments)
+          .values({ orderId: input.orderId, carrierId: choice.carrierId, service: choice.service, trackingNumber: booking.trackingNumber, cost: choice.cost, weightGrams, volumeCm3, eta: new Date(booking.eta) })
+          .onConflictDoNothing({ target: shipments.orderId });
+      } catch (error) {
+        // Not recorded, so no cancellation would find it: give the booking back before failing.
+        if (isPermanentDataError(error)) await carriers.cancel({ carrierId: choice.carrierId, trackingNumber: booking.trackingNumber });
+        throw error;
+      }
       const stored = (await findShipment(input.orderId))!;
       if (stored.trackingNumber === booking.trackingNumber) return asBooked(stored, choice.meetsDeadline);
       // A concurrent attempt booked first (with a different carrier): keep its booking, give ours back.

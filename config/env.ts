@@ -90,6 +90,7 @@ const EnvSchema = z.object({
   PAYLOAD_CODEC_KEYS: optional.pipe(PayloadKeysSchema.optional()),
   TEMPORAL_UI_ORIGINS: optional.pipe(z.string().transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)).pipe(z.array(z.url())).optional()),
   SANDBOX_CARRIER_DAY: DurationSchema.prefault('1d'),
+  PLACEMENT_SWEEP_INTERVAL: DurationSchema.prefault('30s'),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
   POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
   POLICY_CONFIRMATION_TIMEOUT: DurationSchema.prefault('1d'),
@@ -135,6 +136,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     usingDevKeys: !env.API_KEYS && dev,
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
     sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
+    /** How often the API looks for recorded orders whose workflow start is still owed. */
+    placementSweepMs: env.PLACEMENT_SWEEP_INTERVAL,
     carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
     limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, openUnpaidOrdersPerCustomer: env.MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER },
     policy: {

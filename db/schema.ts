@@ -101,6 +101,10 @@ export const orders = pgTable('orders', {
   revision: integer('revision').notNull().default(0),
   /** The order this one was split from: it holds the lines stock could not cover then (one back-order per order). */
   backorderOf: text('backorder_of').references((): AnyPgColumn => orders.id).unique(),
+  /** What the order's workflow is started with, kept so a start that failed or was never confirmed can be made again. */
+  workflowInput: jsonb('workflow_input').$type<Record<string, unknown>>(),
+  /** When the API knew the workflow was running; null with an input means the start is still owed. */
+  workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
@@ -108,6 +112,8 @@ export const orders = pgTable('orders', {
   // Listings page by id (ULIDs sort by creation time), filtered by status or customer.
   index('orders_status_id').on(t.status, t.id),
   index('orders_customer_id').on(t.customerId, t.id),
+  // The sweep for orders whose workflow start is still owed reads only those.
+  index('orders_workflow_owed').on(t.createdAt).where(sql`${t.workflowStartedAt} is null and ${t.workflowInput} is not null`),
   index('orders_placed_by_id').on(t.placedBy, t.id),
   uniqueIndex('orders_placed_by_idempotency_key').on(t.placedBy, t.idempotencyKey),
 ]);
@@ -155,6 +161,8 @@ export const payments = pgTable('payments', {
   orderId: text('order_id').notNull().references(() => orders.id),
   intentId: text('intent_id').notNull(),
   transactionId: text('transaction_id').notNull().unique(),
+  /** The provider event that brought this entry (null for refunds we made, and rows from before 0005). */
+  eventId: text('event_id'),
   kind: text('kind', { enum: ['capture', 'failure', 'refund', 'chargeback'] }).notNull(),
   amount: integer('amount').notNull(),
   currency: text('currency').notNull(),

@@ -15,6 +15,8 @@
  * exceeds its stated rate; points earned are one per whole currency unit of goods paid.
  */
 
+import { MAX_MONEY_MINOR } from './money-limits.js';
+
 /** Membership tiers, lowest first. */
 export const MEMBER_LEVELS = ['standard', 'silver', 'gold', 'platinum'] as const;
 /** A membership tier. */
@@ -98,6 +100,7 @@ export function priceOrder(input: PricingInput, rules: PricingRules): PricingRes
 
   const lines = input.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.unitPrice * line.quantity }));
   const subtotal = lines.reduce((sum, line) => sum + line.lineTotal, 0);
+  if (subtotal > MAX_MONEY_MINOR) issues.push({ path: ['lines'], message: `come to ${subtotal} minor units; one order takes at most ${MAX_MONEY_MINOR}` });
 
   const promotionByCategory = new Map<string, number>();
   input.lines.forEach((line, index) => {

@@ -5,7 +5,7 @@ import { canEditAddress, canEditLines } from '../domain/order-changes.js';
 import { AddressSchema, OrderLinesSchema } from '../domain/order-schema.js';
 import { editOrderUpdate, type EditRequest, type EditResult, type EditSettlement, type OrderState } from './messages.js';
 import type { MoneyHandling } from './money.js';
-import { activities, type Finish, type OrderRun } from './order-run.js';
+import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
 import { OrderTotalKey } from './search-attributes.js';
 
 /** Edits of an order's address and lines: accepted at once, applied at the lifecycle's next safe point. */
@@ -25,6 +25,7 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     },
     {
       validator: (request) => {
+        refuseHostileText(request);
         if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
         if (!request.shippingAddress && !request.lines) throw ApplicationFailure.nonRetryable('nothing to change: give shippingAddress or lines', 'InvalidRequest');
         if (request.shippingAddress) {
@@ -86,6 +87,7 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     const priced = await activities.priceOrderLines({ orderId, lines });
     if (!priced.ok) return `the new lines cannot be sold: ${priced.problems.map((p) => `${p.path.join('.')} ${p.message}`).join('; ')}`;
     if (!run.stockHeld && state.status !== 'awaiting_shortage_decision') return priced.revised;
+    run.attempted.add('reserve');
     const reservation = await activities.reviseReservation({ orderId, lines: priced.revised.lines, urgent: input.type === 'urgent' });
     if (!reservation.ok) return `stock cannot cover the new lines: ${reservation.shortages.map((s) => `${s.sku} ${s.available} of ${s.requested} available`).join('; ')}`;
     state.allocations = reservation.allocations;

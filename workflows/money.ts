@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { EditSettlement, ExtraPayment, PaymentEvent } from './messages.js';
 import { activities, type OrderRun } from './order-run.js';
 
@@ -5,6 +6,8 @@ import { activities, type OrderRun } from './order-run.js';
 export function createMoneyHandling(run: OrderRun) {
   const { orderId, state, input, paymentInbox, record } = run;
   const { policy } = input;
+  /** Provider transactions already counted as captures: the provider may report one twice, under two event ids. */
+  const capturedTransactions = new Set<string>();
 
   async function drainPayments() {
     while (paymentInbox.length > 0) await handlePayment(paymentInbox.shift()!);
@@ -31,6 +34,14 @@ export function createMoneyHandling(run: OrderRun) {
 
   async function handlePayment(event: PaymentEvent): Promise<void> {
     const detail = { eventId: event.eventId, transactionId: event.transactionId, amount: event.amount, currency: event.currency };
+    if (event.type === 'payment.succeeded') {
+      // The same capture told twice is one payment: nothing to refund, nothing to count again.
+      if (capturedTransactions.has(event.transactionId) && patched('capture-deduped-by-transaction')) {
+        await record('note', 'payment_reported_again', state.status, { reason: 'the provider reported a capture already counted', detail });
+        return;
+      }
+      capturedTransactions.add(event.transactionId);
+    }
     const extra = state.payment.extras.find((candidate) => candidate.intentId === event.paymentIntentId);
     if (event.paymentIntentId !== state.payment.intentId && !extra) {
       await record('flag', 'payment_for_unknown_intent', state.status, { detail: { ...detail, paymentIntentId: event.paymentIntentId } });

@@ -1,5 +1,7 @@
-import { patched, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
+import { PERMANENT_DATA_ERROR } from '../domain/failure-types.js';
+import { findHostileText } from '../domain/hostile-text.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { EditRequest, EditResult, OrderState, OrderWorkflowInput, PaymentEvent, ShipmentEvent, ShortageResolution } from './messages.js';
 import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
@@ -15,6 +17,25 @@ const timeline = proxyLocalActivities<Pick<OrderActivities, 'recordOrderProgress
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
+
+/**
+ * Refuses a request whose text Postgres could not store (a NUL byte, a control character, a lone
+ * surrogate). Every update validator calls it first: requests from Temporal UI or the CLI skip the
+ * API's checks, and one accepted bad string would fail every later write of the order.
+ */
+export function refuseHostileText(request: unknown): void {
+  const path = findHostileText(request);
+  if (path) throw ApplicationFailure.nonRetryable(`${path} holds a control character or an unpaired surrogate`, 'InvalidRequest');
+}
+
+/** The reason, when an activity failed in a way no retry can mend (Postgres refused its data); null for any other error. */
+export function permanentFailure(error: unknown): string | null {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_DATA_ERROR) return error.cause.message;
+  return null;
+}
+
+/** A step whose effect must be undone on cancellation even when its answer never reached the workflow. */
+export type UndoableStep = 'reserve' | 'book' | 'invoice';
 
 /** Thrown at a checkpoint to leave the lifecycle once a cancellation was accepted. */
 export class CancelledOnRequest extends Error {}
@@ -37,6 +58,8 @@ export interface OrderRun {
   readonly paymentInbox: PaymentEvent[];
   readonly shipmentInbox: ShipmentEvent[];
   readonly pendingEdits: PendingEdit[];
+  /** Steps begun, marked before their activity runs: compensation undoes them even if the answer was lost. */
+  readonly attempted: Set<UndoableStep>;
   /** Timeline steps written so far: each entry's sequence number, and part of notification keys. */
   step: number;
   /** Whether the order holds its stock: edits from then on swap the reservation instead of leaving it to the reserve stage. */
@@ -88,6 +111,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     paymentInbox: [],
     shipmentInbox,
     pendingEdits: [],
+    attempted: new Set(),
     step: 0,
     stockHeld: false,
     restocked: false,
@@ -125,9 +149,16 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     setCurrentDetails(what ? `**${state.status}**: waiting for ${what}` : `**${state.status}**`);
   }
 
-  /** Tells the customer, once per template and timeline step. */
-  function notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload: Record<string, unknown> = {}) {
-    return activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${run.step}`, payload });
+  /** Tells the customer, once per template and timeline step; a message that can never be sent is flagged for a person instead of blocking the order. */
+  async function notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload: Record<string, unknown> = {}) {
+    try {
+      return await activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${run.step}`, payload });
+    } catch (error) {
+      const reason = permanentFailure(error);
+      if (!reason || !patched('notification-failure-flagged')) throw error;
+      await record('flag', 'notification_failed', state.status, { reason, detail: { template } });
+      return { sent: false };
+    }
   }
 
   /** Stops the lifecycle at a safe point once a cancellation was accepted. */

@@ -1,4 +1,4 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ContactProblem } from '../domain/contact-check.js';
 import { allowedActions, isCancellable } from '../domain/order-status.js';
 import { AddressSchema } from '../domain/order-schema.js';
@@ -20,7 +20,7 @@ import {
   type ShipmentEvent,
 } from './messages.js';
 import { createMoneyHandling } from './money.js';
-import { activities, CancelledOnRequest, startOrderRun } from './order-run.js';
+import { activities, CancelledOnRequest, permanentFailure, refuseHostileText, startOrderRun, type UndoableStep } from './order-run.js';
 import { HoldReasonKey } from './search-attributes.js';
 import { createShortageHandling } from './shortage.js';
 
@@ -67,6 +67,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
     {
       validator: (request) => {
+        refuseHostileText(request);
         if (state.status !== 'awaiting_confirmation') {
           throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders awaiting confirmation can be confirmed`, 'NotAllowed');
         }
@@ -85,13 +86,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
     {
       validator: (request) => {
+        refuseHostileText(request);
         if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
-        if (state.cancellation) return; // asked before: the same answer again
-        if (state.outcome) throw ApplicationFailure.nonRetryable(`order is already ending (${state.outcome.reason})`, 'NotAllowed');
-        if (state.status === 'shipped' || state.status === 'delivered' || parcelMoving()) {
-          throw ApplicationFailure.nonRetryable(`order is ${state.status}: it has left the warehouse, request a return instead`, 'NotAllowed');
-        }
-        if (!isCancellable(state.status)) throw ApplicationFailure.nonRetryable(`order is ${state.status} and can no longer be cancelled`, 'NotAllowed');
+        const refusal = cancelRefusal();
+        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotAllowed');
       },
     },
   );
@@ -105,7 +103,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       return { status: check.ok ? 'released' : 'still_on_hold', problems: check.problems };
     },
     {
-      validator: ({ actor, correction }) => {
+      validator: (request) => {
+        refuseHostileText(request);
+        const { actor, correction } = request;
         if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
         if (state.status !== 'on_hold' || !state.hold) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders on hold take corrections`, 'NotAllowed');
         if (!correction.shippingAddress && !correction.customerPhone && !correction.customerName) throw ApplicationFailure.nonRetryable('nothing to correct', 'InvalidRequest');
@@ -126,6 +126,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
     {
       validator: (request) => {
+        refuseHostileText(request);
         if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
         if (state.returns.request) return; // asked before: the same answer again
         if (state.status !== 'delivered' || state.outcome) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only delivered orders can be returned`, 'NotAllowed');
@@ -136,6 +137,28 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     },
   );
 
+  /** Why the order cannot be cancelled now, or null when it can (or a cancellation is already under way: the same answer again). */
+  function cancelRefusal(): string | null {
+    if (state.cancellation) return null;
+    if (state.outcome) return `order is already ending (${state.outcome.reason})`;
+    if (state.status === 'shipped' || state.status === 'delivered' || parcelMoving()) return `order is ${state.status}: it has left the warehouse, request a return instead`;
+    if (!isCancellable(state.status)) return `order is ${state.status} and can no longer be cancelled`;
+    return null;
+  }
+
+  /**
+   * An operator's cancel from Temporal UI or the CLI becomes a cancellation request like support's:
+   * the same checks, the same compensation and the same timeline. Where support would be refused,
+   * the order goes on and the refusal is flagged on its timeline for the operator to see.
+   */
+  async function cancelFromTemporal(): Promise<void> {
+    if (state.outcome) return;
+    const request = { actor: 'temporal-operator', reason: 'cancelled in Temporal (UI or CLI)' };
+    const refusal = cancelRefusal();
+    if (refusal === null) state.cancellation ??= { request, result: null };
+    else await record('flag', 'operator_cancel_refused', state.status, { actor: request.actor, reason: refusal });
+  }
+
   /**
    * Undoes what the order did, in reverse: carrier booking, stock, payment, invoice, points.
    * Each step is idempotent and runs even if the workflow is being cancelled.
@@ -145,20 +168,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     let creditNote: string | null = null;
     let refunded = 0;
     const pickedUp = state.shipment !== null && state.shipment.status !== 'booked';
+    // A step that began may have taken effect even if its answer never came back: undo it all the same.
+    const byAttempt = patched('compensate-attempted-steps');
+    const began = (step: UndoableStep) => byAttempt && run.attempted.has(step);
     await CancellationScope.nonCancellable(async () => {
-      if (state.shipment && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
-        state.shipment.status = 'cancelled';
+      if ((state.shipment || began('book')) && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
+        if (state.shipment) state.shipment.status = 'cancelled';
         undone.push('shipment_cancelled');
       }
       // Goods the carrier already has are not back on the shelf.
-      if (state.allocations.length > 0 && !pickedUp && (await activities.releaseStock({ orderId })).releasedUnits > 0) undone.push('stock_released');
+      if ((state.allocations.length > 0 || began('reserve')) && !pickedUp && (await activities.releaseStock({ orderId })).releasedUnits > 0) undone.push('stock_released');
       if (state.payment.amountPaid > state.payment.amountRefunded) {
         refunded = state.payment.amountPaid - state.payment.amountRefunded;
         await giveBack(refunded, reason, `${orderId}:refund:full`);
         state.payment.status = 'refunded';
         undone.push('payment_refunded');
       }
-      if (state.invoice) {
+      if (state.invoice || began('invoice')) {
         creditNote = (await activities.issueCreditNote({ orderId }))?.number ?? null;
         if (creditNote) undone.push('invoice_credited');
       }
@@ -192,12 +218,28 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     return { ...state, allowedActions: [] };
   }
 
-  try {
-    return await lifecycle();
-  } catch (error) {
-    if (!(error instanceof CancelledOnRequest)) throw error;
-    const { request } = state.cancellation!;
-    return finish('cancelled', 'order_cancelled', request.reason, { requestedBy: request.actor }, request.actor);
+  if (patched('temporal-cancel-is-a-cancellation-request')) {
+    // The lifecycle itself is never interrupted: a cancel from Temporal is turned into a request it answers at a safe point.
+    CancellationScope.current().cancelRequested.catch(() => CancellationScope.nonCancellable(cancelFromTemporal));
+    return CancellationScope.nonCancellable(runToEnd);
+  }
+  return runToEnd();
+
+  /** The lifecycle, and how it ends when it is cancelled or a step fails for good. */
+  async function runToEnd(): Promise<OrderState> {
+    try {
+      return await lifecycle();
+    } catch (error) {
+      if (error instanceof CancelledOnRequest) {
+        const { request } = state.cancellation!;
+        return finish('cancelled', 'order_cancelled', request.reason, { requestedBy: request.actor }, request.actor);
+      }
+      // A step Postgres will never accept: end the order (undoing what it did) and flag it for a person, instead of retrying forever.
+      const reason = permanentFailure(error);
+      if (!reason || !patched('permanent-failure-fails-order')) throw error;
+      await record('flag', 'permanent_failure', state.status, { reason });
+      return finish('failed', 'order_failed', 'permanent_failure', { message: reason });
+    }
   }
 
   async function lifecycle(): Promise<OrderState> {
@@ -213,6 +255,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
 
     await record('milestone', 'order_verified', 'reserving');
+    run.attempted.add('reserve');
     const reservation = await activities.reserveStock({ orderId, lines: state.lines, urgent: input.type === 'urgent' });
     if (reservation.ok) {
       state.allocations = reservation.allocations;
@@ -266,6 +309,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
     // ── Fulfilment: book the carrier, commit stock, invoice ─────────────────────────────────
     let booking: Awaited<ReturnType<typeof activities.bookShipment>>;
+    run.attempted.add('book');
     try {
       booking = await activities.bookShipment({ orderId, urgent: input.type === 'urgent', requestedDeliveryBy: input.requestedDeliveryBy, now: new Date().toISOString() });
     } catch (error) {
@@ -278,6 +322,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     checkpoint();
     await activities.commitStock({ orderId });
     checkpoint();
+    run.attempted.add('invoice');
     const invoice = await activities.issueInvoice({ orderId });
     state.invoice = { number: invoice.number, total: invoice.total };
     checkpoint();

@@ -4,7 +4,7 @@ import { splitByShortage, substituteLines } from '../domain/order-changes.js';
 import type { EditHandling } from './edits.js';
 import { resolveShortageUpdate, SHORTAGE_DECISIONS, stockReplenishedSignal, type OrderState, type ShortageResolution, type Substitution } from './messages.js';
 import type { orderWorkflow } from './order.js';
-import { activities, type Finish, type OrderRun } from './order-run.js';
+import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
 import { orderStartAttributes, orderWorkflowId } from './search-attributes.js';
 
 /** Stock shortages: support's decision (split, substitute, wait, cancel), back-orders and restock. */
@@ -28,7 +28,9 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       return answer.resolution;
     },
     {
-      validator: ({ actor, decision, substitutes }) => {
+      validator: (request) => {
+        refuseHostileText(request);
+        const { actor, decision, substitutes } = request;
         if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
         if (!SHORTAGE_DECISIONS.includes(decision)) throw ApplicationFailure.nonRetryable(`decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`, 'InvalidRequest');
         if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision || state.outcome || run.stockHeld) {
@@ -123,6 +125,7 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
         continue;
       }
       run.restocked = false;
+      run.attempted.add('reserve');
       const retry = await activities.reserveStock({ orderId, lines: state.lines, urgent: input.type === 'urgent' });
       if (retry.ok) {
         state.shortage!.shortages = [];

@@ -12,8 +12,7 @@ import { catalogLines, checkCatalogLines } from '../../domain/catalog-lines.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
 import { assessRisk } from '../../domain/risk.js';
 import type { OrderWorkflowInput } from '../../workflows/messages.js';
-import { orderWorkflow } from '../../workflows/order.js';
-import { orderStartAttributes, orderWorkflowId } from '../../workflows/search-attributes.js';
+import { startOwedWorkflow } from './order-workflow-start.js';
 import { fieldPath, Problem, type FieldIssue } from '../problems.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { claimIdempotencyKey } from '../idempotency.js';
@@ -26,22 +25,24 @@ export interface PlacementDeps {
   pricingRules: PricingRules;
 }
 
-/** The order and whether this call created it (false: an idempotent repeat). */
+/** The order, whether this call created it (false: an idempotent repeat) and whether its workflow runs yet. */
 export interface PlacementResult {
   orderId: string;
   created: boolean;
+  started: boolean;
 }
 
 const unprocessable = (errors: FieldIssue[]) =>
   new Problem(422, 'unprocessable-order', 'The order cannot be accepted', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
 
-/** Validates against the catalog, prices on the server, records the order as the caller's and starts its workflow. */
+/** Validates against the catalog, prices on the server, records the order as the caller's with its workflow input, then starts the workflow. */
 export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idempotencyKey: string | undefined, caller: Caller): Promise<PlacementResult> {
   const { db } = deps;
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   if (idempotencyKey) await claimIdempotencyKey(db, caller, idempotencyKey, 'place_order', request);
   const repeat = await findRepeat(db, request, idempotencyKey, requestHash, caller);
-  if (repeat) return repeat;
+  // A repeat also makes up for a first call whose workflow start failed.
+  if (repeat) return { ...repeat, started: await tryToStart(deps, repeat.orderId) };
 
   const skus = [...new Set(request.lines.map((line) => line.sku))];
   const catalog = new Map((await db.select().from(products).where(inArray(products.sku, skus))).map((p) => [p.sku, p]));
@@ -74,6 +75,19 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
 
   const orderId = `ord_${ulid()}`;
   const lines = catalogLines(request.lines, catalog);
+  const input: OrderWorkflowInput = {
+    orderId,
+    placedAt: new Date().toISOString(),
+    type: request.type,
+    channel: request.channel,
+    customerId: customer.id,
+    paymentMethod: request.paymentMethod,
+    lines,
+    pricing: breakdown,
+    review,
+    requestedDeliveryBy: request.requestedDeliveryBy,
+    policy: deps.config.policy,
+  };
   try {
     await db.transaction(async (tx) => {
       await capOpenUnpaidOrders(tx, customer.id, deps.config.limits.openUnpaidOrdersPerCustomer);
@@ -101,6 +115,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
         placedBy: caller.name,
         pointsRedeemed: breakdown.pointsRedeemed,
         review,
+        workflowInput: input as unknown as Record<string, unknown>,
       });
       await tx.insert(orderLines).values(
         request.lines.map((line, index) => ({ orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity, unitPrice: lines[index]!.unitPrice, customization: line.customization ?? null })),
@@ -110,41 +125,25 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
     // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.
     if (isUniqueViolation(error)) {
       const winner = await findRepeat(db, request, idempotencyKey, requestHash, caller);
-      if (winner) return winner;
+      if (winner) return { ...winner, started: await tryToStart(deps, winner.orderId) };
     }
     throw error;
   }
+  return { orderId, created: true, started: await tryToStart(deps, orderId, input) };
+}
 
-  const input: OrderWorkflowInput = {
-    orderId,
-    placedAt: new Date().toISOString(),
-    type: request.type,
-    channel: request.channel,
-    customerId: customer.id,
-    paymentMethod: request.paymentMethod,
-    lines,
-    pricing: breakdown,
-    review,
-    requestedDeliveryBy: request.requestedDeliveryBy,
-    policy: deps.config.policy,
-  };
+/**
+ * Starts the order's workflow now if Temporal answers. The order is recorded whatever happens here and
+ * is never taken back: when the start fails, or its answer is lost, a repeated request or the sweep
+ * (startOwedWorkflows) starts it later, and a start that did reach Temporal is reused, not doubled.
+ */
+async function tryToStart(deps: PlacementDeps, orderId: string, justRecorded?: OrderWorkflowInput): Promise<boolean> {
   try {
-    await deps.temporal.workflow.start(orderWorkflow, {
-      workflowId: orderWorkflowId(orderId),
-      taskQueue: deps.config.temporal.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      ...orderStartAttributes({ orderId, type: request.type, channel: request.channel, customerId: customer.id, total: breakdown.total, currency: breakdown.currency }),
-    });
-  } catch (error) {
-    // Without a workflow the order would never move: take it back whole, then let the caller retry.
-    await db.transaction(async (tx) => {
-      await tx.delete(orders).where(eq(orders.id, orderId));
-      if (breakdown.pointsRedeemed > 0) await tx.update(customers).set({ points: sql`${customers.points} + ${breakdown.pointsRedeemed}` }).where(eq(customers.id, customer.id));
-    });
-    throw new Problem(503, 'orchestrator-unavailable', 'Order orchestrator unavailable', `The order was not accepted: ${(error as Error).message}`);
+    await startOwedWorkflow({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }, orderId, justRecorded);
+    return true;
+  } catch {
+    return false;
   }
-  return { orderId, created: true };
 }
 
 async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string, caller: Caller): Promise<PlacementResult | undefined> {
@@ -154,7 +153,7 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
       if (byKey.requestHash !== requestHash) {
         throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', `The key was first used for order ${byKey.id} with a different request body.`);
       }
-      return { orderId: byKey.id, created: false };
+      return { orderId: byKey.id, created: false, started: false };
     }
   }
   if (request.externalId) {
@@ -170,7 +169,7 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
       if (byExternal.requestHash !== requestHash) {
         throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} is already order ${byExternal.id}, with different content.`, undefined, { orderId: byExternal.id });
       }
-      return { orderId: byExternal.id, created: false };
+      return { orderId: byExternal.id, created: false, started: false };
     }
   }
   return undefined;

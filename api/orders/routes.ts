@@ -23,16 +23,18 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
       tags: ['orders'],
       summary: 'Place an order',
       description:
-        'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200). The order belongs to the calling key: a service key sees only its own orders. Member discounts and points need `customer.id` with the e-mail on file; an order with only an e-mail is priced as a guest.',
+        'Validates strictly, prices on the server and starts the order workflow. Same Idempotency-Key and body: the same order (200). ' +
+        '202: the order is recorded but its workflow could not be started yet (Temporal did not answer); it starts on a repeated request or within a minute by itself, and is never lost or doubled. ' +
+        'The order belongs to the calling key: a service key sees only its own orders. Member discounts and points need `customer.id` with the e-mail on file; an order with only an e-mail is priced as a guest.',
       headers: IdempotencyHeaders,
       body: PlaceOrderSchema,
-      response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema },
+      response: { 200: OrderResourceSchema, 201: OrderResourceSchema, 202: OrderResourceSchema, 400: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema, 503: ProblemSchema },
     },
   }, async (request, reply) => {
     const result = await placeOrder(deps, request.body, request.headers['idempotency-key'], callerOf(request));
     const order = await readOrder(db, result.orderId);
     if (!order) throw new Problem(404, 'not-found', 'Not found', `Order ${result.orderId} disappeared`);
-    return reply.status(result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
+    return reply.status(!result.started ? 202 : result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
   });
 
   app.get('/v1/orders/:id', {

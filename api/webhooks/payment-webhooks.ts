@@ -7,8 +7,8 @@ import { orders } from '../../db/schema.js';
 import { latePaymentWorkflow } from '../../workflows/late-payment.js';
 import { paymentEventSignal, type PaymentEvent } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
-import { Problem } from '../problems.js';
-import { acceptSignedJson, recordThenDeliver, requireSignature, WebhookAcceptedSchema } from './signed-json.js';
+import { MAX_MONEY_MINOR } from '../../domain/money-limits.js';
+import { acceptSignedJson, recordThenDeliver, recordUnmatched, requireSignature, WebhookAcceptedSchema } from './signed-json.js';
 
 /** The payment provider's webhook body. */
 export const PaymentWebhookSchema = z.object({
@@ -17,13 +17,13 @@ export const PaymentWebhookSchema = z.object({
   orderId: z.string().min(1).max(100),
   paymentIntentId: z.string().min(1).max(200),
   transactionId: z.string().min(1).max(200),
-  amount: z.number().int().min(0),
+  amount: z.number().int().min(0).max(MAX_MONEY_MINOR, `must be at most ${MAX_MONEY_MINOR} minor units`),
   currency: z.string().regex(/^[A-Z]{3}$/),
   occurredAt: z.iso.datetime({ offset: true }),
   failureReason: z.string().max(500).optional(),
 });
 
-/** `POST /v1/webhooks/payments`: signed provider events, recorded once and signalled to the order (refunded when it has ended). */
+/** `POST /v1/webhooks/payments`: signed provider events, recorded once and signalled to the order (refunded when it has ended, kept as `unknown_order` when it names none). */
 export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; secret: string; taskQueue: string }> = async (app, { db, temporal, secret, taskQueue }) => {
   acceptSignedJson(app);
 
@@ -33,7 +33,8 @@ export const paymentWebhookRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
   }, async (request, reply) => {
     const event = request.body;
     const [order] = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, event.orderId));
-    if (!order) throw new Problem(404, 'order-not-found', 'Order not found', `There is no order ${event.orderId}.`);
+    // Money that names no order of ours still arrived: keep it (once), and leave it to settlement to trace and return.
+    if (!order) return reply.status(202).send(await recordUnmatched(db, { source: 'payments', eventId: event.id, orderId: null, payload: event }));
 
     const payment: PaymentEvent = {
       eventId: event.id,

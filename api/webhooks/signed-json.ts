@@ -46,8 +46,21 @@ export function requireSignature(secret: string, whose: string) {
 export interface WebhookEventRecord {
   source: string;
   eventId: string;
-  orderId: string;
+  orderId: string | null;
   payload: unknown;
+}
+
+/** The outcome an event gets when it names no order we know: recorded for settlement, delivered nowhere. */
+export const UNKNOWN_ORDER = 'unknown_order';
+
+/** Records, once, an event that names no known order; a repeat answers as a duplicate. */
+export async function recordUnmatched(db: Database, event: WebhookEventRecord): Promise<WebhookAccepted> {
+  const inserted = await db
+    .insert(webhookEvents)
+    .values({ ...event, orderId: null, deliveredAt: new Date(), outcome: UNKNOWN_ORDER })
+    .onConflictDoNothing()
+    .returning({ eventId: webhookEvents.eventId });
+  return { received: true, duplicate: inserted.length === 0, outcome: UNKNOWN_ORDER };
 }
 
 /**

@@ -141,3 +141,64 @@ describe('reserveStock', () => {
     expect(await heldFor(sku)).toBe(3);
   });
 });
+
+/** Holds every lot of a SKU locked from another connection until released, as a slow transaction would. */
+async function holdLots(sku: string) {
+  const blocker = createDatabase(inject('databaseUrl'), { max: 1 });
+  let release!: () => void;
+  let locked!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holding = blocker.sql.begin(async (tx) => {
+    await tx`select id from stock_lots where sku = ${sku} order by id for update`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  return {
+    async release() {
+      release();
+      await holding;
+      await blocker.close();
+    },
+  };
+}
+
+/** Sessions of this database now waiting on a lock in a statement that mentions `table`. */
+const waitingOn = async (table: string) =>
+  (await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike ${`%${table}%`}`))[0]!.n;
+
+describe('reserveStock under lock contention', () => {
+  it('reserves once when a retry starts while the first attempt still waits on a lot lock', async () => {
+    const sku = await createProduct(db, { lots: [{ onHand: 5 }] });
+    const orderId = await newOrder();
+    // Another transaction holds the lots, so the first attempt waits; Temporal retries it after its timeout.
+    const lots = await holdLots(sku);
+    const first = inventory.reserveStock({ orderId, lines: [line(sku, 3)] });
+    await expect.poll(() => waitingOn('stock_lots')).toBeGreaterThanOrEqual(1);
+    const retry = inventory.reserveStock({ orderId, lines: [line(sku, 3)] });
+    await expect.poll(() => waitingOn('orders')).toBeGreaterThanOrEqual(1);
+    await lots.release();
+    const [a, b] = await Promise.all([first, retry]);
+
+    expect(a).toEqual(b);
+    expect(await heldFor(sku)).toBe(3);
+    expect(await db.select().from(reservations).where(eq(reservations.orderId, orderId))).toHaveLength(1);
+  });
+
+  it('gives up on a lot lock held too long, as a retryable failure, and changes nothing', async () => {
+    const sku = await createProduct(db, { lots: [{ onHand: 5 }] });
+    const orderId = await newOrder();
+    const lots = await holdLots(sku);
+    const started = Date.now();
+    const attempt = await inventory.reserveStock({ orderId, lines: [line(sku, 3)] }).then(
+      () => 'reserved',
+      (error: { cause?: { code?: string }; code?: string }) => error.cause?.code ?? error.code,
+    );
+    await lots.release();
+    // 55P03 lock_not_available, well inside the activity's 30 s: the next attempt starts clean.
+    expect(attempt).toBe('55P03');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await heldFor(sku)).toBe(0);
+  }, 30_000);
+});

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, notifications, stockLots, surveys } from '../../db/schema.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
@@ -32,7 +32,7 @@ async function driveToCompletion(type: 'regular' | 'urgent') {
   const ready = await waitForStatus(stack.app, orderId, 'ready_to_ship');
   expect(ready.shipment).toMatchObject({ status: 'booked', service: type === 'urgent' ? 'express' : 'standard' });
   expect(ready.invoice).toMatchObject({ status: 'delivered', total: ready.pricing.total });
-  const [lot] = await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku));
+  const [lot] = await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku)).orderBy(asc(stockLots.id));
   expect(lot).toMatchObject({ onHand: 7, reserved: 0 });
 
   const invoice = await stack.app.inject({ method: 'GET', url: `/v1/invoices/${ready.invoice!.number}`, headers: asSupport });
@@ -133,7 +133,7 @@ describe('deadlines after payment', () => {
     await payInFull(strict.app, orderId);
     const cancelled = await waitForStatus(strict.app, orderId, 'cancelled', 15_000);
     expect(cancelled.payment).toMatchObject({ status: 'refunded', amountRefunded: cancelled.pricing.total });
-    const [lot] = await strict.db.select().from(stockLots).where(eq(stockLots.sku, sku));
+    const [lot] = await strict.db.select().from(stockLots).where(eq(stockLots.sku, sku)).orderBy(asc(stockLots.id));
     expect(lot).toMatchObject({ onHand: 30, reserved: 0 });
   });
 

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
@@ -21,7 +21,7 @@ async function placeAwaitingPayment(sku: string, quantity = 1, overrides = {}) {
 }
 
 async function lot(sku: string) {
-  const [row] = await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku));
+  const [row] = await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku)).orderBy(asc(stockLots.id));
   return row!;
 }
 
@@ -126,7 +126,7 @@ describe('waiting for payment', () => {
     expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({ refunded: order.pricing.total });
     const again = await sendPaymentWebhook(stack.app, order, { id: eventId });
     expect(again.json()).toEqual({ received: true, duplicate: true, outcome: 'refunding_late_payment' });
-    const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id));
+    const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id)).orderBy(asc(payments.id));
     expect(ledger.map((row) => [row.kind, row.amount])).toEqual([['capture', order.pricing.total], ['refund', order.pricing.total]]);
     const ended = await getOrder(stack.app, order.id);
     expect(ended).toMatchObject({ status: 'cancelled', flags: ['late_payment_refunded'], payment: { amountPaid: order.pricing.total, amountRefunded: order.pricing.total, amountDue: 0 } });

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications } from '../../db/schema.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
@@ -33,7 +33,7 @@ describe('stock shortage', () => {
   it('tells the customer, back-orders on request, and goes on when stock arrives', async () => {
     const { sku, orderId, order } = await shortOrder();
     expect(order.allowedActions).toEqual(['resolve_shortage', 'edit', 'cancel']);
-    await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId))).map((n) => n.template)).toEqual(['stock_shortage']);
+    await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId)).orderBy(asc(notifications.id))).map((n) => n.template)).toEqual(['stock_shortage']);
 
     expect((await decide(orderId, 'wait_restock')).json()).toEqual({ orderId, decision: 'wait_restock' });
     const lotCode = `RCV-${uniqueTag()}`;
@@ -94,7 +94,7 @@ describe('stock shortage', () => {
     expect(units(restocked, shortSku)).toBe(2);
     const names = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json().entries.map((e: { name: string }) => e.name);
     expect(names).toContain('order_split');
-    await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId))).map((n) => n.template)).toEqual(['stock_shortage', 'order_split']);
+    await expect.poll(async () => (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId)).orderBy(asc(notifications.id))).map((n) => n.template)).toEqual(['stock_shortage', 'order_split']);
   });
 
   it('refuses a partial shipment when nothing is in stock', async () => {
