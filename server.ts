@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { buildApp } from './api/app.js';
-import { loadConfig, type Config } from './config/env.js';
+import { readConfigOrExit, type Config } from './config/env.js';
 import { apiDatabaseOptions, createDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { sweepOwedWorkflows } from './api/orders/order-workflow-start.js';
@@ -42,7 +42,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfig();
+  const config = readConfigOrExit();
   if (!config.temporal.address || !config.databaseUrl) {
     console.error('server.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.');
     process.exit(1);

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { defaultPricingRules } from './domain/pricing-rules.js';
 import { createActivities } from './activities/index.js';
-import { loadConfig, type Config } from './config/env.js';
+import { readConfigOrExit, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { createSandboxCarrier } from './sandbox/carrier.js';
 import { createSandboxNotifier } from './sandbox/notifier.js';
@@ -61,7 +61,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const config = loadConfig();
+  const config = readConfigOrExit('worker');
   if (!config.temporal.address || !config.databaseUrl) {
     console.error('worker.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.');
     process.exit(1);

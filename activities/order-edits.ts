@@ -145,6 +145,8 @@ export function createOrderEditActivities({ db, pricingRules }: Pick<ActivityDep
             requestHash: createHash('sha256').update(JSON.stringify(request)).digest('hex'),
             review: revised.review,
             backorderOf: parent.id,
+            // The caller who placed the order owns what was split from it.
+            placedBy: parent.placedBy,
           });
           await tx.insert(orderLines).values(revised.lines.map((line) => lineRow(orderId, line)));
         });

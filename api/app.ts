@@ -20,6 +20,7 @@ import { refuseHostileText } from './hostile-text.js';
 import { safeLoggerOptions } from './log-safety.js';
 import { declareStandardProblems, problemMediaType } from './openapi-problems.js';
 import { frameworkProblem, registerProblemHandlers } from './problems.js';
+import { registerRateLimits } from './rate-limits.js';
 import { createEncryptionCodec } from '../temporal/payload-codec.js';
 import { codecRoutes } from './system/codec-routes.js';
 import { registerMetrics } from './system/metrics.js';
@@ -68,8 +69,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const auth = createAuth(deps.config.apiKeys);
+  await registerRateLimits(app, auth, deps.config.limits.requestsPerMinute);
   const pricingRules = defaultPricingRules(deps.config.currency);
-  registerMetrics(app, deps.db);
+  registerMetrics(app, deps.db, auth);
   await app.register(codecRoutes, { prefix: '/codec', auth, codec: createEncryptionCodec(deps.config.temporal.payloadKeys), uiOrigins: deps.config.temporal.uiOrigins, openToLocalUi: deps.config.usingDevKeys });
   await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });

@@ -1,19 +1,27 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { ORDER_TASK_QUEUE } from '../temporal/task-queue.js';
+import { ROLES, type Role } from '../domain/caller.js';
 
-const ROLES = ['service', 'support', 'admin'] as const;
-/** Who a caller is to the API. */
-export type Role = (typeof ROLES)[number];
+export type { Role } from '../domain/caller.js';
 
-/** The dev keys that work when no keys are configured outside production. */
-export const DEV_API_KEYS: ReadonlyArray<{ key: string; role: Role }> = [
-  { key: 'dev-service-key', role: 'service' },
-  { key: 'dev-support-key', role: 'support' },
-  { key: 'dev-admin-key', role: 'admin' },
+/** One API key: the secret, what it may do, and the name the caller acts under (orders it places, actor of record). */
+export interface ApiKey {
+  key: string;
+  role: Role;
+  name: string;
+}
+
+/** The dev keys that work only with dev defaults (`npm run dev`, demo, bench and tests). */
+export const DEV_API_KEYS: ReadonlyArray<ApiKey> = [
+  { key: 'dev-service-key', role: 'service', name: 'service' },
+  { key: 'dev-marketplace-key', role: 'service', name: 'marketplace' },
+  { key: 'dev-support-key', role: 'support', name: 'support' },
+  { key: 'dev-admin-key', role: 'admin', name: 'admin' },
+  { key: 'dev-inventory-key', role: 'inventory', name: 'inventory' },
 ];
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
-/** The payload key outside production when none is configured: known to everyone, so it protects nothing real. */
+/** The payload key with dev defaults when none is configured: known to everyone, so it protects nothing real. */
 const DEV_PAYLOAD_KEY = { id: 'dev', key: Buffer.from('b3JkZXItb3JjaGVzdHJhdG9yLWRldi1wYXlsb2FkLWs=', 'base64') };
 
 const optional = z
@@ -33,7 +41,8 @@ function pairList<T>(rule: string, entry: (name: string, value: string) => T | u
     .transform((list, ctx) => {
       const values: T[] = [];
       for (const part of list.split(',').map((item) => item.trim()).filter(Boolean)) {
-        const [name, value = ''] = part.split(':', 2) as [string, string | undefined];
+        const colon = part.indexOf(':');
+        const [name, value] = colon < 0 ? [part, ''] : [part.slice(0, colon), part.slice(colon + 1)];
         const parsed = entry(name, value);
         if (parsed === undefined) {
           ctx.addIssue({ code: 'custom', message: `entries are ${rule}; got "${name}:…"` });
@@ -45,9 +54,14 @@ function pairList<T>(rule: string, entry: (name: string, value: string) => T | u
     });
 }
 
-const ApiKeysSchema = pairList(`role:key with role one of ${ROLES.join(', ')} and a key of 16+ characters`, (role, key) =>
-  ROLES.includes(role as Role) && key.length >= 16 ? { key, role: role as Role } : undefined,
-);
+const KEY_NAME = /^[A-Za-z0-9][\w.-]{0,39}$/;
+
+// `role:name:key`, or the older `role:key` named after its role. Keys with the same name are one caller (rotation).
+const ApiKeysSchema = pairList(`role:name:key (or role:key) with role one of ${ROLES.join(', ')}, a name of letters, digits, . _ - and a key of 16+ characters`, (role, rest): ApiKey | undefined => {
+  const parts = rest.split(':');
+  const [name, key] = parts.length === 1 ? [role, parts[0]!] : parts.length === 2 ? [parts[0]!, parts[1]!] : ['', ''];
+  return ROLES.includes(role as Role) && KEY_NAME.test(name) && key.length >= 16 ? { key, role: role as Role, name } : undefined;
+});
 
 const PayloadKeysSchema = pairList('id:key with a key of 32 bytes in base64 (openssl rand -base64 32)', (id, encoded) => {
   const key = Buffer.from(encoded, 'base64');
@@ -56,6 +70,7 @@ const PayloadKeysSchema = pairList('id:key with a key of 32 bytes in base64 (ope
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DEV_DEFAULTS: z.enum(['0', '1', '']).default(''),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('.data'),
@@ -86,14 +101,20 @@ const EnvSchema = z.object({
   POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
   API_REQUEST_TIMEOUT: DurationSchema.prefault('10s'),
   API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER: z.coerce.number().int().min(1).default(10),
 });
 
 /** The whole runtime configuration, read once from the environment. */
 export type Config = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.infer<typeof EnvSchema>) {
-  const production = env.NODE_ENV === 'production';
+  // Dev keys, the dev webhook secret, the public payload key and the open codec endpoint only when a
+  // local launcher (dev, demo, bench) or the tests ask for them: a bare server must not fall back to them.
+  const dev = env.NODE_ENV !== 'production' && (env.DEV_DEFAULTS === '1' || env.NODE_ENV === 'test');
   return {
+    /** Whether the dev defaults fill in what is not configured. */
+    devDefaults: dev,
     env: env.NODE_ENV,
     http: { port: env.PORT, host: env.HOST },
     dataDir: env.DATA_DIR,
@@ -111,17 +132,18 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       /** Where Temporal UI runs: the origins allowed to call the codec endpoint from the browser. */
       uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`],
       /** Keys for the payload codec: the first encrypts, all decrypt. */
-      payloadKeys: env.PAYLOAD_CODEC_KEYS ?? (production ? [] : [DEV_PAYLOAD_KEY]),
+      payloadKeys: env.PAYLOAD_CODEC_KEYS ?? (dev ? [DEV_PAYLOAD_KEY] : []),
     },
-    apiKeys: env.API_KEYS ?? (production ? [] : [...DEV_API_KEYS]),
-    usingDevKeys: !env.API_KEYS && !production,
-    paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
+    apiKeys: env.API_KEYS ?? (dev ? [...DEV_API_KEYS] : []),
+    usingDevKeys: !env.API_KEYS && dev,
+    paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
     sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
     /** How often the API looks for recorded orders whose workflow start is still owed. */
     placementSweepMs: env.PLACEMENT_SWEEP_INTERVAL,
     /** Deadlines of the API: a whole request, and one statement (or connection attempt) of its database. */
     api: { requestTimeoutMs: env.API_REQUEST_TIMEOUT, dbStatementTimeoutMs: env.API_DB_STATEMENT_TIMEOUT },
-    carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (production ? '' : DEV_WEBHOOK_SECRET),
+    carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
+    limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, openUnpaidOrdersPerCustomer: env.MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER },
     policy: {
       paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,
       confirmationTimeoutMs: env.POLICY_CONFIRMATION_TIMEOUT,
@@ -134,11 +156,19 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
   };
 }
 
+const DEV_DEFAULTS_HINT = '`npm run dev`, which sets DEV_DEFAULTS=1, or NODE_ENV=test';
+
 /** Raised when the environment is wrong; the message names every bad variable. */
 export class ConfigError extends Error {}
 
-/** Reads and validates the configuration from `env`; throws ConfigError naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** Which process reads the configuration: each refuses to start without the secrets it uses. */
+export type ConfigReader = 'api' | 'worker' | 'tool';
+
+/**
+ * Reads and validates the configuration from `env`; throws ConfigError naming each bad variable and
+ * each secret the `reader` needs that is neither configured nor filled in by the dev defaults.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, reader: ConfigReader = 'api'): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -146,11 +176,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = toConfig(parsed.data);
   const problems: string[] = [];
-  if (config.env === 'production' && config.apiKeys.length === 0) problems.push('  API_KEYS: required in production (role:key,role:key)');
-  if (config.env === 'production' && !config.paymentWebhookSecret) problems.push('  PAYMENT_WEBHOOK_SECRET: required in production');
-  if (config.env === 'production' && !config.carrierWebhookSecret) problems.push('  CARRIER_WEBHOOK_SECRET: required in production');
-  if (config.env === 'production' && config.temporal.payloadKeys.length === 0) problems.push('  PAYLOAD_CODEC_KEYS: required in production (id:base64-key of 32 bytes)');
+  const required = `required (dev defaults only with ${DEV_DEFAULTS_HINT})`;
+  if (config.env === 'production' && parsed.data.DEV_DEFAULTS === '1') problems.push('  DEV_DEFAULTS: never in production');
+  if (reader === 'api' && config.apiKeys.length === 0) problems.push(`  API_KEYS: ${required}; entries role:name:key`);
+  if (reader !== 'tool' && !config.paymentWebhookSecret) problems.push(`  PAYMENT_WEBHOOK_SECRET: ${required}`);
+  if (reader !== 'tool' && !config.carrierWebhookSecret) problems.push(`  CARRIER_WEBHOOK_SECRET: ${required}`);
+  if (reader !== 'tool' && config.temporal.payloadKeys.length === 0) problems.push(`  PAYLOAD_CODEC_KEYS: ${required}; entries id:base64-key of 32 bytes`);
   if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH) problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return config;
+}
+
+/** For a process's entry point: the configuration, or the message naming what is wrong and exit code 1. */
+export function readConfigOrExit(reader: ConfigReader = 'api'): Config {
+  try {
+    return loadConfig(process.env, reader);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${error.message}\nRefusing to start.`);
+    process.exit(1);
+  }
 }

@@ -85,8 +85,11 @@ export const orders = pgTable('orders', {
   pricing: jsonb('pricing').$type<PriceBreakdown>().notNull(),
   total: integer('total').notNull(),
   currency: text('currency').notNull(),
-  idempotencyKey: text('idempotency_key').unique(),
+  /** The placing caller's Idempotency-Key: unique per caller, not across callers. */
+  idempotencyKey: text('idempotency_key'),
   requestHash: text('request_hash').notNull(),
+  /** The name of the API key that placed the order: a service key sees only its own. Null for orders placed before names (support and admin only). */
+  placedBy: text('placed_by'),
   paymentIntentId: text('payment_intent_id'),
   pointsRedeemed: integer('points_redeemed').notNull().default(0),
   pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
@@ -111,6 +114,8 @@ export const orders = pgTable('orders', {
   index('orders_customer_id').on(t.customerId, t.id),
   // The sweep for orders whose workflow start is still owed reads only those.
   index('orders_workflow_owed').on(t.createdAt).where(sql`${t.workflowStartedAt} is null and ${t.workflowInput} is not null`),
+  index('orders_placed_by_id').on(t.placedBy, t.id),
+  uniqueIndex('orders_placed_by_idempotency_key').on(t.placedBy, t.idempotencyKey),
 ]);
 
 /** Order lines with the catalog price at placement. */
@@ -178,8 +183,20 @@ export const supportRequests = pgTable('support_requests', {
   outcome: text('outcome', { enum: ['accepted', 'refused', 'rejected'] }).notNull(),
   answer: jsonb('answer').$type<Record<string, unknown>>().notNull(),
   idempotencyKey: text('idempotency_key'),
+  /** Who the body says asked (`requestedBy`, `confirmedBy`): a note; `actor` is the key's name. */
+  requestedBy: text('requested_by'),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index('support_requests_order').on(t.orderId, t.id), uniqueIndex('support_requests_once').on(t.orderId, t.idempotencyKey)]);
+
+/** Each caller's Idempotency-Keys: the action and request a key was first used for, so reuse for another one is refused. */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  caller: text('caller').notNull(),
+  key: text('key').notNull(),
+  action: text('action').notNull(),
+  /** Hash of the action, the order it concerns and the body. */
+  requestHash: text('request_hash').notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.caller, t.key] })]);
 
 /** Every webhook received, once per provider event id. */
 export const webhookEvents = pgTable('webhook_events', {

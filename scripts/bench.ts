@@ -63,7 +63,7 @@ async function main() {
     startTemporalDevServer({ binary, port: temporalPort, namespace: 'default', log }),
     startEmbeddedPostgres({ dataDir: join(root, 'postgres'), port: postgresPort, database: 'orders_bench', log }),
   ]);
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: 'bench', API_KEYS: '', POLICY_PAYMENT_TIMEOUT: '10m' });
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: 'bench', API_KEYS: '', POLICY_PAYMENT_TIMEOUT: '10m', RATE_LIMIT_PER_MINUTE: '100000000' });
   await runMigrations(postgres.url);
   const database = createDatabase(postgres.url, { max: 20 });
   await seedDatabase(database.db, config.currency);

@@ -29,7 +29,7 @@ async function apiAnswers(url: string): Promise<boolean> {
 }
 
 try {
-  const config = loadConfig({ ...DEMO_POLICY, ...process.env });
+  const config = loadConfig({ DEV_DEFAULTS: '1', ...DEMO_POLICY, ...process.env });
   let apiUrl = process.env.DEMO_API_URL ?? `http://${config.http.host}:${config.http.port}`;
   let stack: LocalStack | undefined;
   if (await apiAnswers(apiUrl)) {

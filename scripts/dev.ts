@@ -18,7 +18,7 @@ export function describeStack(stack: LocalStack, config: Config): string {
     Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}  namespace "${config.temporal.namespace}"
     Temporal     ${stack.temporalAddress}
     Postgres     ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
-  ${config.usingDevKeys ? `Dev API keys (Authorization: Bearer <key>): ${config.apiKeys.map((k) => `${k.role}=${k.key}`).join('  ')}
+  ${config.usingDevKeys ? `Dev API keys (Authorization: Bearer <key>): ${config.apiKeys.map((k) => `${k.name} (${k.role})=${k.key}`).join('  ')}
     Webhook secret (payments and carriers): ${config.paymentWebhookSecret}` : 'API keys: from API_KEYS'}
   Ctrl-C stops everything; data stays in ${resolve(config.dataDir)}.
 `;
@@ -40,7 +40,8 @@ export function stopOnSignals(stack: LocalStack | undefined, log: (line: string)
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const config = loadConfig();
+    // The local stack is the one place dev keys and secrets fill in what is not configured.
+    const config = loadConfig({ DEV_DEFAULTS: '1', ...process.env });
     const stack = await startLocalStack(config, log);
     stopOnSignals(stack, log);
     console.log(describeStack(stack, config));

@@ -4,7 +4,7 @@ import { createDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
 
-const config = loadConfig();
+const config = loadConfig(process.env, 'tool');
 if (!config.databaseUrl) {
   console.error('Set DATABASE_URL to the database to migrate.');
   process.exit(1);

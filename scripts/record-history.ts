@@ -12,7 +12,7 @@ if (!workflowId || !name) {
   console.error('usage: npm run record-history -- <workflowId> <fixture-name>');
   process.exit(1);
 }
-const config = loadConfig();
+const config = loadConfig(process.env, 'tool');
 const connection = await Connection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 const history = await client.workflow.getHandle(workflowId).fetchHistory();

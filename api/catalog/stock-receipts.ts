@@ -17,14 +17,14 @@ export const StockReceiptSchema = z.strictObject({
   lotCode: z.string().trim().regex(/^[A-Za-z0-9-]{3,80}$/, 'letters, digits and dashes, 3 to 80'),
 });
 
-/** Stock receipts: a new lot, and every back-ordered order for that SKU is woken to retry. */
+/** Stock receipts: a new lot, and every back-ordered order for that SKU is woken to retry. Inventory or admin keys only. */
 export const stockReceiptRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (app, { db, temporal, auth }) => {
   app.post('/v1/inventory/receipts', {
-    onRequest: auth.require('service'),
+    onRequest: auth.require('inventory'),
     schema: {
       tags: ['inventory'],
       summary: 'Receive stock as a new lot; orders waiting for it are told',
-      description: 'The lot code makes a receipt idempotent: the same lot again records nothing new.',
+      description: 'The lot code makes a receipt idempotent: the same lot again records nothing new. Needs an `inventory` (or admin) key.',
       body: StockReceiptSchema,
       response: { 201: z.object({ lotCode: z.string(), created: z.boolean(), ordersNotified: z.array(z.string()) }), 409: ProblemSchema, 422: ProblemSchema },
     },

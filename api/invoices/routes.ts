@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { invoiceContentHash } from '../../activities/invoice-content-hash.js';
 import type { Database } from '../../db/client.js';
-import { invoices } from '../../db/schema.js';
-import type { Auth } from '../auth.js';
+import { invoices, orders } from '../../db/schema.js';
+import { callerOf, type Auth } from '../auth.js';
+import { visibleTo } from '../orders/order-access.js';
 import { Problem, ProblemSchema } from '../problems.js';
 
 const Money = z.number().int().describe('minor units');
@@ -37,11 +38,13 @@ export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> 
     schema: {
       tags: ['invoices'],
       summary: 'Read an archived invoice',
+      description: 'A service key reads only the invoices and credit notes of orders it placed; others are 404.',
       params: z.object({ number: z.string().regex(/^(INV|CN)-\d{4}-\d{6}$/, 'must be an invoice or credit note number such as INV-2026-000001') }),
       response: { 200: InvoiceSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },
     },
   }, async (request) => {
-    const [row] = await db.select().from(invoices).where(eq(invoices.number, request.params.number));
+    const [found] = await db.select({ row: invoices }).from(invoices).innerJoin(orders, eq(orders.id, invoices.orderId)).where(and(eq(invoices.number, request.params.number), visibleTo(callerOf(request))));
+    const row = found?.row;
     if (!row) throw new Problem(404, 'invoice-not-found', 'Invoice not found', `There is no invoice ${request.params.number}.`);
     const content = {
       number: row.number,

@@ -6,10 +6,12 @@ import type { Database } from '../../db/client.js';
 import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
 import { orderEvents, surveys } from '../../db/schema.js';
 import { cancelOrderUpdate, confirmOrderUpdate, correctInfoUpdate, feedbackSubmittedSignal, requestReturnUpdate, type CancelResult } from '../../workflows/messages.js';
-import type { Auth } from '../auth.js';
+import { callerOf, type Auth } from '../auth.js';
+import { IdempotencyHeaders } from '../idempotency.js';
 import { OrderParams } from './order-id.js';
 import { Problem, ProblemSchema } from '../problems.js';
-import { askOrder, currentStatus, refusalProblem } from './ask-order.js';
+import { askOrder, claimRequestKey, currentStatus, refusalProblem, type OrderRequest } from './ask-order.js';
+import { visibleOrder } from './order-access.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 
 const Rating = z.number().int('must be a whole number').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5');
@@ -48,13 +50,17 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     schema: {
       tags: ['orders'],
       summary: 'Confirm an order held for manual review',
+      description: '`confirmedBy` is kept as a note; the actor of record is the calling key.',
       params: OrderParams,
+      headers: IdempotencyHeaders,
       body: ConfirmOrderSchema,
-      response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string() }), 409: ProblemSchema, 422: ProblemSchema },
+      response: { 200: z.object({ orderId: z.string(), status: z.string(), confirmedBy: z.string().describe('the calling key, the actor of record') }), 409: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => {
     const orderId = request.params.id;
-    const result = await askOrder({ db, temporal }, { orderId, action: 'confirm', actor: request.body.confirmedBy, reason: request.body.note, update: confirmOrderUpdate, arg: { actor: request.body.confirmedBy, note: request.body.note }, headers: request.headers });
+    const caller = callerOf(request);
+    const { confirmedBy, note } = request.body;
+    const result = await askOrder({ db, temporal }, { orderId, action: 'confirm', caller, requestedBy: confirmedBy, reason: note, update: confirmOrderUpdate, arg: { actor: caller.name, note }, headers: request.headers });
     return { orderId, ...result };
   });
 
@@ -63,17 +69,21 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     const endedAs = milestone === 'order_cancelled' ? 'cancelled' : 'returned';
     app.post(path, {
       onRequest: auth.require('service', 'support'),
-      schema: { tags: ['orders'], summary, description, params: OrderParams, body: CancelOrderSchema, response: { 200: CancelResultSchema, 409: ProblemSchema, 422: ProblemSchema } },
+      schema: { tags: ['orders'], summary, description: `${description} \`requestedBy\` is kept as a note; the actor of record is the calling key.`, params: OrderParams, headers: IdempotencyHeaders, body: CancelOrderSchema, response: { 200: CancelResultSchema, 409: ProblemSchema, 422: ProblemSchema } },
     }, async (request) => {
       const orderId = request.params.id;
-      const status = await currentStatus(db, orderId);
+      const caller = callerOf(request);
+      const { status } = await visibleOrder(db, caller, orderId);
+      const { requestedBy, reason } = request.body;
+      const ask: OrderRequest<CancelResult, { actor: string; reason: string }> = { orderId, action: endedAs === 'cancelled' ? 'cancel' : 'return', caller, requestedBy, reason, update, arg: { actor: caller.name, reason }, headers: request.headers, status };
+      // A reused key is refused before an earlier answer is given: that answer belongs to another request.
+      await claimRequestKey(db, ask);
       const earlier = status === endedAs ? await recordedOutcome(db, orderId, milestone) : undefined;
       if (earlier) return { orderId, ...earlier };
       if (endedAs === 'returned' && status === 'completed') {
         throw new Problem(409, 'action-refused', 'The order refused this action', 'order is completed: its return window has closed', undefined, { reason: 'NotAllowed', orderStatus: status });
       }
-      const { requestedBy: actor, reason } = request.body;
-      const result = await askOrder({ db, temporal }, { orderId, action: endedAs === 'cancelled' ? 'cancel' : 'return', actor, reason, update, arg: { actor, reason }, headers: request.headers, status });
+      const result = await askOrder({ db, temporal }, ask);
       return { orderId, ...result };
     });
   }
@@ -100,13 +110,15 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       summary: 'Correct the contact details of an order on hold; verification runs again',
       description: 'Give at least one of shippingAddress, customerPhone or customerName (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
+      headers: IdempotencyHeaders,
       body: InfoCorrectionSchema,
       response: { 200: z.object({ orderId: z.string(), status: z.enum(['released', 'still_on_hold']), problems: z.array(z.object({ path: z.string(), message: z.string() })) }), 409: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => {
     const orderId = request.params.id;
+    const caller = callerOf(request);
     const { requestedBy, ...correction } = request.body;
-    const result = await askOrder({ db, temporal }, { orderId, action: 'correct_info', actor: requestedBy, update: correctInfoUpdate, arg: { actor: requestedBy, correction }, headers: request.headers });
+    const result = await askOrder({ db, temporal }, { orderId, action: 'correct_info', caller, requestedBy, update: correctInfoUpdate, arg: { actor: caller.name, correction }, headers: request.headers });
     return { orderId, ...result };
   });
 

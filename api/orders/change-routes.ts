@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { AddressSchema, OrderLineRequestSchema, OrderLinesSchema } from '../../domain/order-schema.js';
 import { editOrderUpdate, resolveShortageUpdate, SHORTAGE_DECISIONS } from '../../workflows/messages.js';
-import type { Auth } from '../auth.js';
+import { callerOf, type Auth } from '../auth.js';
+import { IdempotencyHeaders } from '../idempotency.js';
 import { ProblemSchema } from '../problems.js';
 import { askOrder } from './ask-order.js';
 import { OrderParams } from './order-id.js';
@@ -47,6 +48,7 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       description:
         'New lines are priced with the catalog, reserved and the difference settled: before payment the amount due changes; after payment a lower total is refunded and a higher one gets an extra payment request with its own deadline. Give shippingAddress, lines or both (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
+      headers: IdempotencyHeaders,
       body: EditOrderSchema,
       response: {
         200: z.object({
@@ -64,8 +66,9 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
     },
   }, async (request) => {
     const orderId = request.params.id;
+    const caller = callerOf(request);
     const { requestedBy, ...change } = request.body;
-    const result = await askOrder({ db, temporal }, { orderId, action: 'edit', actor: requestedBy, reason: change.reason, update: editOrderUpdate, arg: { actor: requestedBy, ...change }, headers: request.headers });
+    const result = await askOrder({ db, temporal }, { orderId, action: 'edit', caller, requestedBy, reason: change.reason, update: editOrderUpdate, arg: { actor: caller.name, ...change }, headers: request.headers });
     return { orderId, ...result };
   });
 
@@ -76,13 +79,15 @@ export const orderChangeRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
       summary: 'Decide for an order stock cannot cover: ship part (back-order the rest), substitute, wait for restock, or cancel',
       description: '`substitutes` is required with the substitute decision, and only with it (400 otherwise). Refusals are 409 with the reason.',
       params: OrderParams,
+      headers: IdempotencyHeaders,
       body: ShortageResolutionSchema,
       response: { 200: z.object({ orderId: z.string(), decision: z.enum(SHORTAGE_DECISIONS), total: Money.optional(), backorderId: z.string().nullable().optional() }), 409: ProblemSchema, 422: ProblemSchema },
     },
   }, async (request) => {
     const orderId = request.params.id;
+    const caller = callerOf(request);
     const { requestedBy, ...decision } = request.body;
-    const result = await askOrder({ db, temporal }, { orderId, action: 'resolve_shortage', actor: requestedBy, reason: decision.decision, update: resolveShortageUpdate, arg: { actor: requestedBy, ...decision }, headers: request.headers });
+    const result = await askOrder({ db, temporal }, { orderId, action: 'resolve_shortage', caller, requestedBy, reason: decision.decision, update: resolveShortageUpdate, arg: { actor: caller.name, ...decision }, headers: request.headers });
     return { orderId, ...result };
   });
 };

@@ -1,13 +1,16 @@
 import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { orders } from '../../db/schema.js';
+import type { Caller } from '../../domain/caller.js';
+import { visibleTo } from './order-access.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { encodeOrderCursor } from './list-cursor.js';
 import type { ListOrdersQuery, OrderPage } from './list-query.js';
 
-/** One page of orders from the read model, newest first, keyset-paginated by order id. */
-export async function listOrders(db: Database, query: ListOrdersQuery): Promise<OrderPage> {
-  const conditions: SQL[] = [];
+/** One page of the orders the caller may see, newest first, keyset-paginated by order id. */
+export async function listOrders(db: Database, query: ListOrdersQuery, caller: Caller): Promise<OrderPage> {
+  const visible = visibleTo(caller);
+  const conditions: SQL[] = visible ? [visible] : [];
   if (query.status) conditions.push(inArray(orders.status, query.status));
   if (query.type) conditions.push(eq(orders.type, query.type));
   if (query.channel) conditions.push(eq(orders.channel, query.channel));

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Database } from '../../db/client.js';
-import type { Auth } from '../auth.js';
+import { callerOf, type Auth } from '../auth.js';
 import { ProblemSchema } from '../problems.js';
 import { listOrders } from './list-orders.js';
 import { ListOrdersQuerySchema, OrderPageSchema } from './list-query.js';
@@ -13,9 +13,9 @@ export const orderListRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }
     schema: {
       tags: ['orders'],
       summary: 'List orders',
-      description: 'Newest first. Filters combine with AND; `createdTo` must be later than `createdFrom` (400 otherwise). Follow `nextCursor` until it is null to walk every matching order exactly once.',
+      description: 'Newest first. Filters combine with AND; `createdTo` must be later than `createdFrom` (400 otherwise). Follow `nextCursor` until it is null to walk every matching order exactly once. A service key lists only the orders it placed.',
       querystring: ListOrdersQuerySchema,
       response: { 200: OrderPageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
     },
-  }, async (request) => listOrders(db, request.query));
+  }, async (request) => listOrders(db, request.query, callerOf(request)));
 };

@@ -77,7 +77,8 @@ export const TimelineEntrySchema = z.object({
 /** One support or service request sent to an order, with its answer, in `GET /v1/orders/:id/timeline`. */
 export const SupportRequestSchema = z.object({
   action: z.string(),
-  actor: z.string(),
+  actor: z.string().describe('the name of the calling key'),
+  requestedBy: z.string().nullable().describe('who the request body said asked: a note'),
   reason: z.string().nullable(),
   status: z.string().describe("the order's stage when it was asked"),
   outcome: z.enum(['accepted', 'refused', 'rejected']),

@@ -5,6 +5,8 @@ import { ulid } from 'ulid';
 import type { Config } from '../../config/env.js';
 import type { Database } from '../../db/client.js';
 import { customers, orderLines, orders, products } from '../../db/schema.js';
+import { seesAllOrders, type Caller } from '../../domain/caller.js';
+import { OPEN_UNPAID_STATUSES } from '../../domain/order-limits.js';
 import type { PlaceOrder } from '../../domain/order-schema.js';
 import { catalogLines, checkCatalogLines } from '../../domain/catalog-lines.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
@@ -13,6 +15,7 @@ import type { OrderWorkflowInput } from '../../workflows/messages.js';
 import { startOwedWorkflow } from './order-workflow-start.js';
 import { fieldPath, Problem, type FieldIssue } from '../problems.js';
 import { isUniqueViolation } from '../../db/errors.js';
+import { claimIdempotencyKey } from '../idempotency.js';
 
 /** What placement needs. */
 export interface PlacementDeps {
@@ -32,11 +35,12 @@ export interface PlacementResult {
 const unprocessable = (errors: FieldIssue[]) =>
   new Problem(422, 'unprocessable-order', 'The order cannot be accepted', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
 
-/** Validates against the catalog, prices on the server, records the order with its workflow input, then starts the workflow. */
-export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idempotencyKey: string | undefined): Promise<PlacementResult> {
+/** Validates against the catalog, prices on the server, records the order as the caller's with its workflow input, then starts the workflow. */
+export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idempotencyKey: string | undefined, caller: Caller): Promise<PlacementResult> {
   const { db } = deps;
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
-  const repeat = await findRepeat(db, request, idempotencyKey, requestHash);
+  if (idempotencyKey) await claimIdempotencyKey(db, caller, idempotencyKey, 'place_order', request);
+  const repeat = await findRepeat(db, request, idempotencyKey, requestHash, caller);
   // A repeat also makes up for a first call whose workflow start failed.
   if (repeat) return { ...repeat, started: await tryToStart(deps, repeat.orderId) };
 
@@ -45,19 +49,25 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   const issues: FieldIssue[] = checkCatalogLines(request.lines, catalog, request.type, deps.config.currency).map((problem) => ({ path: fieldPath(problem.path), message: problem.message }));
   if (issues.length) throw unprocessable(issues);
 
-  const customer = await resolveCustomer(db, request.customer);
+  const { customer, member } = await resolveCustomer(db, request.customer);
+  // Member benefits only for a customer the caller identified by id: an e-mail alone is a guest.
+  const guestRedeeming = !member && (request.pointsToRedeem ?? 0) > 0;
   const pricing = priceOrder(
     {
       lines: request.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPrice: catalog.get(line.sku)!.priceMinor, category: catalog.get(line.sku)!.category })),
       orderType: request.type,
-      memberLevel: customer.memberLevel,
-      pointsBalance: customer.points,
-      pointsToRedeem: request.pointsToRedeem ?? 0,
+      memberLevel: member ? customer.memberLevel : 'standard',
+      pointsBalance: member ? customer.points : 0,
+      pointsToRedeem: guestRedeeming ? 0 : (request.pointsToRedeem ?? 0),
       couponCode: request.couponCode,
     },
     deps.pricingRules,
   );
-  if (!pricing.ok) throw unprocessable(pricing.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })));
+  const pricingIssues = [
+    ...(pricing.ok ? [] : pricing.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message }))),
+    ...(guestRedeeming ? [{ path: 'pointsToRedeem', message: 'needs customer.id: only a member the calling service identifies can redeem points' }] : []),
+  ];
+  if (!pricing.ok || pricingIssues.length) throw unprocessable(pricingIssues);
   const breakdown = pricing.breakdown;
 
   const [history] = await db.select({ previous: count() }).from(orders).where(eq(orders.customerId, customer.id));
@@ -80,6 +90,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   };
   try {
     await db.transaction(async (tx) => {
+      await capOpenUnpaidOrders(tx, customer.id, deps.config.limits.openUnpaidOrdersPerCustomer);
       if (breakdown.pointsRedeemed > 0) {
         const debited = await tx
           .update(customers)
@@ -101,6 +112,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
         currency: breakdown.currency,
         idempotencyKey: idempotencyKey ?? null,
         requestHash,
+        placedBy: caller.name,
         pointsRedeemed: breakdown.pointsRedeemed,
         review,
         workflowInput: input as unknown as Record<string, unknown>,
@@ -112,7 +124,7 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   } catch (error) {
     // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.
     if (isUniqueViolation(error)) {
-      const winner = await findRepeat(db, request, idempotencyKey, requestHash);
+      const winner = await findRepeat(db, request, idempotencyKey, requestHash, caller);
       if (winner) return { ...winner, started: await tryToStart(deps, winner.orderId) };
     }
     throw error;
@@ -134,9 +146,9 @@ async function tryToStart(deps: PlacementDeps, orderId: string, justRecorded?: O
   }
 }
 
-async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string): Promise<PlacementResult | undefined> {
+async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string, caller: Caller): Promise<PlacementResult | undefined> {
   if (idempotencyKey) {
-    const [byKey] = await db.select({ id: orders.id, requestHash: orders.requestHash }).from(orders).where(eq(orders.idempotencyKey, idempotencyKey));
+    const [byKey] = await db.select({ id: orders.id, requestHash: orders.requestHash }).from(orders).where(and(eq(orders.placedBy, caller.name), eq(orders.idempotencyKey, idempotencyKey)));
     if (byKey) {
       if (byKey.requestHash !== requestHash) {
         throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', `The key was first used for order ${byKey.id} with a different request body.`);
@@ -146,9 +158,13 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
   }
   if (request.externalId) {
     const [byExternal] = await db
-      .select({ id: orders.id, requestHash: orders.requestHash })
+      .select({ id: orders.id, requestHash: orders.requestHash, placedBy: orders.placedBy })
       .from(orders)
       .where(and(eq(orders.channel, request.channel), eq(orders.externalId, request.externalId)));
+    if (byExternal && byExternal.placedBy !== caller.name && !seesAllOrders(caller)) {
+      // Another caller's order: say it exists (the id cannot be used twice) but not which order it is.
+      throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} was recorded by another caller.`);
+    }
     if (byExternal) {
       if (byExternal.requestHash !== requestHash) {
         throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} is already order ${byExternal.id}, with different content.`, undefined, { orderId: byExternal.id });
@@ -159,15 +175,29 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
   return undefined;
 }
 
+/**
+ * The customer record for the order, and whether the caller identified a member (by id) or only gave an
+ * e-mail (a guest for pricing). An asserted id must be the customer with the given e-mail: an unknown id
+ * and another customer's id get the same 422, so the answer does not tell which ids exist.
+ */
 async function resolveCustomer(db: Database, customer: PlaceOrder['customer']) {
-  if (customer.id) {
-    const [known] = await db.select().from(customers).where(eq(customers.id, customer.id));
-    if (!known) throw unprocessable([{ path: 'customer.id', message: 'is not a known customer' }]);
-    return known;
-  }
   const email = customer.email.toLowerCase();
+  if (customer.id) {
+    const [known] = await db.select().from(customers).where(and(eq(customers.id, customer.id), eq(customers.email, email)));
+    if (!known) throw unprocessable([{ path: 'customer.id', message: 'does not name a customer with this e-mail' }]);
+    return { customer: known, member: true };
+  }
   await db.insert(customers).values({ id: `cus_${ulid()}`, name: customer.name, email, phone: customer.phone }).onConflictDoNothing({ target: customers.email });
   const [found] = await db.select().from(customers).where(eq(customers.email, email));
-  return found!;
+  return { customer: found!, member: false };
+}
+
+/** Refuses a new order while the customer already has `cap` orders open and unpaid; the customer row lock makes concurrent placements count one another. */
+async function capOpenUnpaidOrders(tx: Parameters<Parameters<Database['transaction']>[0]>[0], customerId: string, cap: number): Promise<void> {
+  await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).for('update');
+  const [open] = await tx.select({ count: count() }).from(orders).where(and(eq(orders.customerId, customerId), inArray(orders.status, [...OPEN_UNPAID_STATUSES])));
+  if ((open?.count ?? 0) >= cap) {
+    throw new Problem(422, 'too-many-open-orders', 'Too many unpaid orders', `The customer already has ${cap} open orders awaiting payment; pay or cancel one first.`, [{ path: 'customer', message: `has ${cap} open unpaid orders, the most allowed` }]);
+  }
 }
 

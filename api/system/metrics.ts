@@ -2,14 +2,15 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../../db/client.js';
+import type { Auth } from '../auth.js';
 
 /**
  * `GET /metrics` in the Prometheus text format: request rates and latencies by route and status
  * (refused support actions show up as 409s on their route, bad webhook signatures as 401s), the
  * process's own metrics, and, read from the read model at scrape time, orders by status and open
- * orders flagged for a person.
+ * orders flagged for a person. Support or admin keys only: the counts are business data.
  */
-export function registerMetrics(app: FastifyInstance, db: Database): void {
+export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth): void {
   // One registry per app: tests build many apps in one process.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -47,7 +48,7 @@ export function registerMetrics(app: FastifyInstance, db: Database): void {
     requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  app.get('/metrics', { onRequest: auth.require('support'), schema: { tags: ['system'], summary: 'Prometheus metrics (support or admin key)' } }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

@@ -27,7 +27,7 @@ async function issuedInvoice() {
   const pricing = priced.breakdown;
   await stack.db.insert(orders).values({
     id: orderId, status: 'shipped', type: 'regular', channel: 'web', customerId: 'cus_linus',
-    request: orderRequest([{ sku, quantity: 2 }]), pricing, total: pricing.total, currency: pricing.currency, requestHash: orderId,
+    request: orderRequest([{ sku, quantity: 2 }]), pricing, total: pricing.total, currency: pricing.currency, requestHash: orderId, placedBy: 'service',
   });
   const invoicing = createInvoicingActivities({ db: stack.db, notifier: createSandboxNotifier(stack.db) });
   return { orderId, pricing, ...(await invoicing.issueInvoice({ orderId })) };

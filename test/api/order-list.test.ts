@@ -48,6 +48,7 @@ async function insertOrder(owner: string, at: number, shape: (typeof HISTORY)[nu
     total: 1_000 + HISTORY.indexOf(shape),
     currency: 'EUR',
     requestHash: id,
+    placedBy: 'service',
     flags: shape.status === 'cancelled' ? ['payment_timeout'] : [],
     createdAt: new Date(at),
     updatedAt: new Date(at + 60_000),

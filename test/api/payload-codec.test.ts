@@ -55,7 +55,7 @@ describe('payload codec', () => {
   });
 
   it('needs a support key when real API keys are configured', async () => {
-    const config = loadConfig({ API_KEYS: 'support:support-key-0123456789,service:service-key-0123456789' });
+    const config = loadConfig({ NODE_ENV: 'test', API_KEYS: 'support:support-key-0123456789,service:service-key-0123456789' });
     const app = await buildApp({ config, db: stack.db, temporal: stack.client });
     const body = { payloads: [] };
     expect((await app.inject({ method: 'POST', url: '/codec/decode', payload: body })).statusCode).toBe(401);

@@ -25,7 +25,9 @@ describe('system routes', () => {
     expect((await postOrder(stack.app, orderRequest([{ sku: 'TEA-001', quantity: 1 }]))).statusCode).toBe(201);
     await stack.app.inject({ method: 'GET', url: '/health' });
     await stack.app.inject({ method: 'GET', url: '/v1/orders/ord_01J0000000000000000000000X', headers: { authorization: 'Bearer dev-support-key' } });
-    const response = await stack.app.inject({ method: 'GET', url: '/metrics' });
+    expect((await stack.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await stack.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer dev-service-key' } })).statusCode).toBe(403);
+    const response = await stack.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer dev-support-key' } });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
@@ -37,8 +39,8 @@ describe('system routes', () => {
   });
 
   it('reports not ready, without crashing, when Temporal is unreachable', async () => {
-    const { client, connection } = createApiTemporalClient({ ...loadConfig({}).temporal, address: '127.0.0.1:1' });
-    const app = await buildApp({ config: loadConfig({}), db: stack.db, temporal: client });
+    const { client, connection } = createApiTemporalClient({ ...loadConfig({ NODE_ENV: 'test' }).temporal, address: '127.0.0.1:1' });
+    const app = await buildApp({ config: loadConfig({ NODE_ENV: 'test' }), db: stack.db, temporal: client });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toEqual({ postgres: 'ok', temporal: 'unavailable' });

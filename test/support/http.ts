@@ -9,6 +9,12 @@ type App = Pick<FastifyInstance, 'inject'>;
 export const asService = { authorization: 'Bearer dev-service-key' };
 /** Bearer headers for the support dev key. */
 export const asSupport = { authorization: 'Bearer dev-support-key' };
+/** Bearer headers for a second service, the marketplace (its own orders only). */
+export const asMarketplace = { authorization: 'Bearer dev-marketplace-key' };
+/** Bearer headers for the inventory dev key (stock receipts). */
+export const asInventory = { authorization: 'Bearer dev-inventory-key' };
+/** Bearer headers for the admin dev key. */
+export const asAdmin = { authorization: 'Bearer dev-admin-key' };
 
 /** POST /v1/orders as the service role. */
 export function postOrder(app: App, body: unknown, headers: Record<string, string> = {}) {

@@ -19,7 +19,8 @@ export async function startTestStack(env: Record<string, string> = {}) {
   const temporalAddress = inject('temporalAddress');
   const databaseUrl = inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  // Tests poll the read model quickly from one key: the rate limit is tested on an app of its own (RATE_LIMIT_PER_MINUTE in env).
+  const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '1000000', ...env });
   const database = createDatabase(databaseUrl, apiDatabaseOptions(config.api));
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: payloadDataConverter(config.temporal) });

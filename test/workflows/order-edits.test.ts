@@ -61,7 +61,7 @@ describe('editing an order', () => {
     expect(await reserved(other)).toBe(3);
     expect(after.revision).toBe(1);
     expect(after.payment.amountDue).toBe(result.total);
-    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')).toMatchObject({ actor: 'sam@support', reason: 'customer called' });
+    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')).toMatchObject({ actor: 'support', reason: 'customer called' });
 
     // The old amount no longer pays the order; the new one does.
     expect((await sendPaymentWebhook(stack.app, before)).statusCode).toBe(202);
@@ -85,7 +85,7 @@ describe('editing an order', () => {
     expect(await reserved(sku)).toBe(2);
     // The refused request is on record with who asked and why it was refused.
     expect(await requests(orderId)).toEqual([
-      expect.objectContaining({ action: 'edit', actor: 'sam@support', status: 'awaiting_payment', outcome: 'refused', answer: expect.objectContaining({ reason: 'NotAllowed', detail: response.json().detail }) }),
+      expect.objectContaining({ action: 'edit', actor: 'support', requestedBy: 'sam@support', status: 'awaiting_payment', outcome: 'refused', answer: expect.objectContaining({ reason: 'NotAllowed', detail: response.json().detail }) }),
     ]);
   });
 

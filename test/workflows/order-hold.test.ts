@@ -83,6 +83,6 @@ describe('info holds', () => {
     expect(released.hold).toBeNull();
     const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json();
     expect(timeline.entries.map((e: { name: string }) => e.name)).toEqual(['order_received', 'order_on_hold', 'order_edited', 'hold_released', 'order_verified', 'stock_reserved']);
-    expect(timeline.requests).toEqual([expect.objectContaining({ action: 'edit', actor: 'sam@support', status: 'on_hold', outcome: 'accepted' })]);
+    expect(timeline.requests).toEqual([expect.objectContaining({ action: 'edit', actor: 'support', requestedBy: 'sam@support', status: 'on_hold', outcome: 'accepted' })]);
   });
 });

@@ -103,8 +103,9 @@ describe('waiting for payment', () => {
   it('cancels an unpaid order at the deadline and gives back its stock and points', async () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 4 }] });
     const email = `points-${uniqueTag().toLowerCase()}@example.com`;
-    await stack.db.insert(customers).values({ id: `cus_${uniqueTag()}`, name: 'Points Holder', email, phone: '+49 30 1111111', memberLevel: 'standard', points: 100 });
-    const order = await placeAwaitingPayment(sku, 4, { customer: { name: 'Points Holder', email, phone: '+49 30 1111111' }, pointsToRedeem: 100 });
+    const customerId = `cus_${uniqueTag()}`;
+    await stack.db.insert(customers).values({ id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111', memberLevel: 'standard', points: 100 });
+    const order = await placeAwaitingPayment(sku, 4, { customer: { id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111' }, pointsToRedeem: 100 });
     expect((await lot(sku)).reserved).toBe(4);
     expect((await stack.db.select().from(customers).where(eq(customers.email, email)))[0]!.points).toBe(0);
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications } from '../../db/schema.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import type { OrderResource } from '../../api/orders/order-resource.js';
-import { asService, asSupport, getOrder, postOrder, waitForStatus } from '../support/http.js';
+import { asInventory, asSupport, getOrder, postOrder, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -18,7 +18,7 @@ const decide = (orderId: string, decision: string, extra: Record<string, unknown
   stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/shortage-resolution`, headers: asSupport, payload: { decision, requestedBy: 'sam@support', ...extra } });
 
 const receive = (sku: string, quantity: number) =>
-  stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asService, payload: { sku, warehouseId: 'WH-BER', quantity, lotCode: `RCV-${uniqueTag()}` } });
+  stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asInventory, payload: { sku, warehouseId: 'WH-BER', quantity, lotCode: `RCV-${uniqueTag()}` } });
 
 const units = (order: OrderResource, sku: string) => order.lines.filter((line) => line.sku === sku).reduce((sum, line) => sum + line.allocation.reduce((held, a) => held + a.quantity, 0), 0);
 
@@ -37,14 +37,14 @@ describe('stock shortage', () => {
 
     expect((await decide(orderId, 'wait_restock')).json()).toEqual({ orderId, decision: 'wait_restock' });
     const lotCode = `RCV-${uniqueTag()}`;
-    const receipt = await stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asService, payload: { sku, warehouseId: 'WH-BER', quantity: 5, lotCode } });
+    const receipt = await stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asInventory, payload: { sku, warehouseId: 'WH-BER', quantity: 5, lotCode } });
     expect(receipt.statusCode).toBe(201);
     expect(receipt.json()).toEqual({ lotCode, created: true, ordersNotified: [orderId] });
 
     const reserved = await waitForStatus(stack.app, orderId, 'awaiting_payment');
     expect(reserved.lines[0]!.allocation.reduce((sum, a) => sum + a.quantity, 0)).toBe(3);
     expect(reserved.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_short', 'stock_reserved']);
-    const again = await stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asService, payload: { sku, warehouseId: 'WH-BER', quantity: 5, lotCode } });
+    const again = await stack.app.inject({ method: 'POST', url: '/v1/inventory/receipts', headers: asInventory, payload: { sku, warehouseId: 'WH-BER', quantity: 5, lotCode } });
     expect(again.json()).toMatchObject({ created: false, ordersNotified: [] });
   });
 
