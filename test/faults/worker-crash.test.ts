@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { cancelledEffects, shippedEffects } from '../support/effects.js';
+import { startFaultStack, type FaultStack } from '../support/fault-stack.js';
+import { createProduct, orderRequest } from '../support/fixtures.js';
+import { asSupport, getOrder, payInFull, postOrder, sendPaymentWebhook, waitForStatus } from '../support/http.js';
+import type { WorkerLine } from '../support/worker-process.js';
+
+const SHIPPED = ['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed', 'shipment_booked'];
+const CANCELLED_IN_REVIEW = ['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'confirmation_requested', 'order_cancelled'];
+// A killed worker's activities are retried once their 30 s start-to-close timeout has passed.
+const RECOVERY_MS = 90_000;
+
+let stack: FaultStack;
+
+beforeAll(async () => {
+  stack = await startFaultStack({ temporalAddress: inject('temporalAddress'), databaseUrl: inject('databaseUrl') });
+});
+afterAll(() => stack?.close());
+
+const stalledAfter = (activity: string, orderId: string) => (line: WorkerLine) => line.phase === 'stalled-after' && line.activity === activity && line.orderId === orderId;
+
+it('loses and doubles nothing when the worker is SIGKILLed between activities\' effects and their completion', { timeout: 180_000 }, async () => {
+  const first = await stack.startWorker();
+  const skus = await Promise.all(Array.from({ length: 6 }, () => createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] })));
+  const [bookedSku, committedSku, invoicedSku, reviewedSku, reservingSku, waitingSku] = skus as [string, string, string, string, string, string];
+  // The reservation is held by SKU: the order has no id yet when its workflow reserves.
+  stack.stall([{ activity: 'reserveStock', match: reservingSku, at: 'after' }]);
+  const place = async (sku: string, quantity: number) => {
+    const placed = await postOrder(stack.app, orderRequest([{ sku, quantity }]));
+    expect(placed.statusCode).toBe(201);
+    return placed.json().id as string;
+  };
+  const [booked, committed, invoiced, reviewed, reserving, waiting] = await Promise.all([
+    place(bookedSku, 2), place(committedSku, 2), place(invoicedSku, 2), place(reviewedSku, 25), place(reservingSku, 3), place(waitingSku, 1),
+  ]);
+  stack.stall([
+    { activity: 'reserveStock', match: reservingSku, at: 'after' },
+    { activity: 'bookShipment', match: booked, at: 'after' },
+    { activity: 'commitStock', match: committed, at: 'after' },
+    { activity: 'issueInvoice', match: invoiced, at: 'after' },
+    { activity: 'refundPayment', match: reviewed, at: 'after' },
+  ]);
+
+  // The reviewed order is paid, then cancelled: its refund is the effect in flight.
+  await payInFull(stack.app, reviewed);
+  await waitForStatus(stack.app, reviewed, 'awaiting_confirmation');
+  const cancelling = stack.app.inject({ method: 'POST', url: `/v1/orders/${reviewed}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${reviewed}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
+  for (const id of [booked, committed, invoiced]) await payInFull(stack.app, id);
+  await waitForStatus(stack.app, waiting, 'awaiting_payment');
+
+  const inFlight: Array<[string, string]> = [['reserveStock', reserving], ['bookShipment', booked], ['commitStock', committed], ['issueInvoice', invoiced], ['refundPayment', reviewed]];
+  await Promise.all(inFlight.map(([activity, orderId]) => first.waitFor(stalledAfter(activity, orderId), `${activity} of ${orderId} done and held`)));
+  await first.kill();
+
+  // With no worker at all, the API still takes a payment for the waiting order.
+  const waitingOrder = await getOrder(stack.app, waiting);
+  expect((await sendPaymentWebhook(stack.app, waitingOrder)).statusCode).toBe(202);
+
+  stack.stall([]);
+  const second = await stack.startWorker();
+  await Promise.all([
+    ...[booked, committed, invoiced, waiting].map((id) => waitForStatus(stack.app, id, 'ready_to_ship', RECOVERY_MS)),
+    waitForStatus(stack.app, reviewed, 'cancelled', RECOVERY_MS),
+    waitForStatus(stack.app, reserving, 'awaiting_payment', RECOVERY_MS).then(() => payInFull(stack.app, reserving)).then(() => waitForStatus(stack.app, reserving, 'ready_to_ship')),
+  ]);
+  // Each activity the crash interrupted ran again on the new worker: the retry found its effect and did not repeat it.
+  for (const [activity, orderId] of inFlight) {
+    expect(second.lines.some((line) => line.phase === 'done' && line.activity === activity && line.orderId === orderId && (line.attempt ?? 1) > 1), `${activity} retried for ${orderId}`).toBe(true);
+  }
+
+  // The cancel request waited through the crash; asked again it gives the same answer.
+  let answer = await cancelling;
+  if (answer.statusCode !== 200) {
+    expect([503, 504]).toContain(answer.statusCode);
+    answer = await stack.app.inject({ method: 'POST', url: `/v1/orders/${reviewed}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${reviewed}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
+  }
+  const reviewedOrder = await getOrder(stack.app, reviewed);
+  expect(answer.statusCode).toBe(200);
+  expect(answer.json()).toMatchObject({ status: 'cancelled', refunded: reviewedOrder.pricing.total, undone: ['stock_released', 'payment_refunded'] });
+
+  for (const [id, sku, quantity] of [[booked, bookedSku, 2], [committed, committedSku, 2], [invoiced, invoicedSku, 2], [reserving, reservingSku, 3], [waiting, waitingSku, 1]] as const) {
+    const order = await getOrder(stack.app, id);
+    expect(await stack.effects({ id, sku, intentId: order.payment.intentId }), id).toEqual(shippedEffects({ quantity, onHand: 30, total: order.pricing.total, milestones: SHIPPED }));
+  }
+  expect(await stack.effects({ id: reviewed, sku: reviewedSku, intentId: reviewedOrder.payment.intentId })).toEqual(
+    cancelledEffects({ quantity: 25, onHand: 30, paid: reviewedOrder.pricing.total, milestones: CANCELLED_IN_REVIEW }),
+  );
+});
