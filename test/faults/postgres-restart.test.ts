@@ -105,4 +105,7 @@ it('carries every order through a Postgres restart while its activities run, wit
     const order = await getOrder(stack.app, id);
     expect(await stack.effects({ id, sku, intentId: order.payment.intentId }), id).toEqual(shippedEffects({ quantity, onHand: 30, total: order.pricing.total, milestones: SHIPPED }));
   }
+  // This database holds only these orders' invoices: the outage burned no invoice number.
+  const numbers = (await stack.sql<Array<{ number: string }>>`select number from invoices order by number`).map((row) => Number(row.number.split('-').at(-1)));
+  expect(numbers).toEqual([1, 2, 3, 4]);
 });

@@ -21,8 +21,8 @@ const stalledAfter = (activity: string, orderId: string) => (line: WorkerLine) =
 
 it('loses and doubles nothing when the worker is SIGKILLed between activities\' effects and their completion', { timeout: 180_000 }, async () => {
   const first = await stack.startWorker();
-  const skus = await Promise.all(Array.from({ length: 6 }, () => createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] })));
-  const [bookedSku, committedSku, invoicedSku, reviewedSku, reservingSku, waitingSku] = skus as [string, string, string, string, string, string];
+  const skus = await Promise.all(Array.from({ length: 7 }, () => createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] })));
+  const [bookedSku, committedSku, invoicedSku, reviewedSku, reservingSku, waitingSku, creditedSku] = skus as [string, string, string, string, string, string, string];
   // The reservation is held by SKU: the order has no id yet when its workflow reserves.
   stack.stall([{ activity: 'reserveStock', match: reservingSku, at: 'after' }]);
   const place = async (sku: string, quantity: number) => {
@@ -30,8 +30,8 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
     expect(placed.statusCode).toBe(201);
     return placed.json().id as string;
   };
-  const [booked, committed, invoiced, reviewed, reserving, waiting] = await Promise.all([
-    place(bookedSku, 2), place(committedSku, 2), place(invoicedSku, 2), place(reviewedSku, 25), place(reservingSku, 3), place(waitingSku, 1),
+  const [booked, committed, invoiced, reviewed, reserving, waiting, credited] = await Promise.all([
+    place(bookedSku, 2), place(committedSku, 2), place(invoicedSku, 2), place(reviewedSku, 25), place(reservingSku, 3), place(waitingSku, 1), place(creditedSku, 2),
   ]);
   stack.stall([
     { activity: 'reserveStock', match: reservingSku, at: 'after' },
@@ -39,16 +39,24 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
     { activity: 'commitStock', match: committed, at: 'after' },
     { activity: 'issueInvoice', match: invoiced, at: 'after' },
     { activity: 'refundPayment', match: reviewed, at: 'after' },
+    { activity: 'issueCreditNote', match: credited, at: 'after' },
   ]);
+  const cancel = (id: string) =>
+    stack.app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${id}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
+
+  // One order ships and is then cancelled: its credit note is the effect in flight, after the booking was cancelled, the stock put back and the money refunded.
+  await payInFull(stack.app, credited);
+  await waitForStatus(stack.app, credited, 'ready_to_ship');
+  const cancellingShipped = cancel(credited);
 
   // The reviewed order is paid, then cancelled: its refund is the effect in flight.
   await payInFull(stack.app, reviewed);
   await waitForStatus(stack.app, reviewed, 'awaiting_confirmation');
-  const cancelling = stack.app.inject({ method: 'POST', url: `/v1/orders/${reviewed}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${reviewed}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
+  const cancellingReviewed = cancel(reviewed);
   for (const id of [booked, committed, invoiced]) await payInFull(stack.app, id);
   await waitForStatus(stack.app, waiting, 'awaiting_payment');
 
-  const inFlight: Array<[string, string]> = [['reserveStock', reserving], ['bookShipment', booked], ['commitStock', committed], ['issueInvoice', invoiced], ['refundPayment', reviewed]];
+  const inFlight: Array<[string, string]> = [['reserveStock', reserving], ['bookShipment', booked], ['commitStock', committed], ['issueInvoice', invoiced], ['refundPayment', reviewed], ['issueCreditNote', credited]];
   await Promise.all(inFlight.map(([activity, orderId]) => first.waitFor(stalledAfter(activity, orderId), `${activity} of ${orderId} done and held`)));
   await first.kill();
 
@@ -60,7 +68,7 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
   const second = await stack.startWorker();
   await Promise.all([
     ...[booked, committed, invoiced, waiting].map((id) => waitForStatus(stack.app, id, 'ready_to_ship', RECOVERY_MS)),
-    waitForStatus(stack.app, reviewed, 'cancelled', RECOVERY_MS),
+    ...[reviewed, credited].map((id) => waitForStatus(stack.app, id, 'cancelled', RECOVERY_MS)),
     waitForStatus(stack.app, reserving, 'awaiting_payment', RECOVERY_MS).then(() => payInFull(stack.app, reserving)).then(() => waitForStatus(stack.app, reserving, 'ready_to_ship')),
   ]);
   // Each activity the crash interrupted ran again on the new worker: the retry found its effect and did not repeat it.
@@ -68,15 +76,21 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
     expect(second.lines.some((line) => line.phase === 'done' && line.activity === activity && line.orderId === orderId && (line.attempt ?? 1) > 1), `${activity} retried for ${orderId}`).toBe(true);
   }
 
-  // The cancel request waited through the crash; asked again it gives the same answer.
-  let answer = await cancelling;
-  if (answer.statusCode !== 200) {
-    expect([503, 504]).toContain(answer.statusCode);
-    answer = await stack.app.inject({ method: 'POST', url: `/v1/orders/${reviewed}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${reviewed}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
-  }
+  // The cancel requests waited through the crash (an API with deadlines says "try again" instead; the retry gets the recorded outcome).
+  const answerOf = async (id: string, pending: ReturnType<typeof cancel>) => {
+    const first = await pending;
+    if (first.statusCode === 200) return first;
+    expect([503, 504]).toContain(first.statusCode);
+    return cancel(id);
+  };
   const reviewedOrder = await getOrder(stack.app, reviewed);
-  expect(answer.statusCode).toBe(200);
-  expect(answer.json()).toMatchObject({ status: 'cancelled', refunded: reviewedOrder.pricing.total, undone: ['stock_released', 'payment_refunded'] });
+  const reviewedAnswer = await answerOf(reviewed, cancellingReviewed);
+  expect(reviewedAnswer.statusCode).toBe(200);
+  expect(reviewedAnswer.json()).toMatchObject({ status: 'cancelled', refunded: reviewedOrder.pricing.total, undone: ['stock_released', 'payment_refunded'] });
+  const creditedOrder = await getOrder(stack.app, credited);
+  const creditedAnswer = await answerOf(credited, cancellingShipped);
+  expect(creditedAnswer.statusCode).toBe(200);
+  expect(creditedAnswer.json()).toMatchObject({ status: 'cancelled', refunded: creditedOrder.pricing.total, undone: ['shipment_cancelled', 'stock_released', 'payment_refunded', 'invoice_credited'], creditNote: expect.stringMatching(/^CN-/) });
 
   for (const [id, sku, quantity] of [[booked, bookedSku, 2], [committed, committedSku, 2], [invoiced, invoicedSku, 2], [reserving, reservingSku, 3], [waiting, waitingSku, 1]] as const) {
     const order = await getOrder(stack.app, id);
@@ -85,4 +99,16 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
   expect(await stack.effects({ id: reviewed, sku: reviewedSku, intentId: reviewedOrder.payment.intentId })).toEqual(
     cancelledEffects({ quantity: 25, onHand: 30, paid: reviewedOrder.pricing.total, milestones: CANCELLED_IN_REVIEW }),
   );
+  // Shipped, then cancelled: the booking cancelled once, the goods back on the shelf, one refund, one credit note for the one invoice.
+  const shipped = shippedEffects({ quantity: 2, onHand: 30, total: creditedOrder.pricing.total, milestones: [...SHIPPED, 'order_cancelled'] });
+  expect(await stack.effects({ id: credited, sku: creditedSku, intentId: creditedOrder.payment.intentId })).toEqual({
+    ...shipped,
+    reservations: { units: 2, statuses: ['released'] },
+    stock: [{ onHand: 30, reserved: 0 }],
+    ledger: [...shipped.ledger, `refund ${creditedOrder.pricing.total}`],
+    shipments: ['cancelled'],
+    invoices: ['invoice', 'credit_note'],
+    notifications: [...shipped.notifications, 'order_cancelled'],
+    provider: { bookings: 1, cancellations: 1, refunds: [`refund ${creditedOrder.pricing.total}`] },
+  });
 });
