@@ -69,7 +69,7 @@ it('loses and doubles nothing when the worker is SIGKILLed between activities\' 
   await Promise.all([
     ...[booked, committed, invoiced, waiting].map((id) => waitForStatus(stack.app, id, 'ready_to_ship', RECOVERY_MS)),
     ...[reviewed, credited].map((id) => waitForStatus(stack.app, id, 'cancelled', RECOVERY_MS)),
-    waitForStatus(stack.app, reserving, 'awaiting_payment', RECOVERY_MS).then(() => payInFull(stack.app, reserving)).then(() => waitForStatus(stack.app, reserving, 'ready_to_ship')),
+    waitForStatus(stack.app, reserving, 'awaiting_payment', RECOVERY_MS).then(() => payInFull(stack.app, reserving)).then(() => waitForStatus(stack.app, reserving, 'ready_to_ship', RECOVERY_MS)),
   ]);
   // Each activity the crash interrupted ran again on the new worker: the retry found its effect and did not repeat it.
   for (const [activity, orderId] of inFlight) {

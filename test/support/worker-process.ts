@@ -56,7 +56,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   });
   const running = () => child.exitCode === null && child.signalCode === null;
 
-  function waitFor(match: (line: WorkerLine) => boolean, what: string, timeoutMs = 30_000): Promise<WorkerLine> {
+  function waitFor(match: (line: WorkerLine) => boolean, what: string, timeoutMs = 60_000): Promise<WorkerLine> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = lines.find(match);
