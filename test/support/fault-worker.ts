@@ -25,8 +25,9 @@ const stalls: ActivityInterceptorsFactory = (context) => ({
   inbound: {
     async execute(input, next) {
       const { activityType: activity, attempt } = context.info;
-      const orderId = (input.args[0] as { orderId?: string } | undefined)?.orderId;
-      const note = (phase: string, extra: Record<string, unknown> = {}) => say({ type: 'activity', phase, activity, orderId, attempt, ...extra });
+      // `name`: the timeline entry a recordOrderProgress call writes.
+      const { orderId, name } = (input.args[0] ?? {}) as { orderId?: string; name?: string };
+      const note = (phase: string, extra: Record<string, unknown> = {}) => say({ type: 'activity', phase, activity, orderId, name, attempt, local: context.info.isLocal, ...extra });
       const hold = async (at: Stall['at']) => {
         if (!isStalled(readStalls(stallsFile), activity, input.args, at)) return;
         note(`stalled-${at}`);

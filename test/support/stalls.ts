@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
-/** A fault test's hold on an activity: calls of `activity` whose input mentions `match` wait `at` their effect until the stall is lifted. */
+/** A fault test's hold on an activity: calls of `activity` whose input mentions `match` (every one of a list) wait `at` their effect until the stall is lifted. */
 export interface Stall {
   activity: string;
-  match: string;
+  match: string | string[];
   /** `before`: the activity has not touched anything yet; `after`: its effect is done and its completion not yet reported. */
   at: 'before' | 'after';
 }
@@ -25,5 +25,5 @@ export function writeStalls(file: string, stalls: Stall[]): void {
 /** Whether a call of `activity` with these arguments is held at `at`. */
 export function isStalled(stalls: Stall[], activity: string, args: unknown, at: Stall['at']): boolean {
   const text = JSON.stringify(args);
-  return stalls.some((stall) => stall.activity === activity && stall.at === at && text.includes(stall.match));
+  return stalls.some((stall) => stall.activity === activity && stall.at === at && [stall.match].flat().every((part) => text.includes(part)));
 }

@@ -10,7 +10,10 @@ export interface WorkerLine {
   phase?: string;
   activity?: string;
   orderId?: string;
+  /** The timeline entry, for recordOrderProgress. */
+  name?: string;
   attempt?: number;
+  local?: boolean;
   message?: string;
 }
 
