@@ -13,9 +13,11 @@ import { startFaultStack, type FaultStack } from '../support/fault-stack.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import { asSupport, getOrder, payInFull, postOrder, waitForStatus } from '../support/http.js';
 import type { Stall } from '../support/stalls.js';
+import { holdTableLock } from '../support/table-lock.js';
 
 const SHIPPED = ['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed', 'shipment_booked'];
-const RECOVERY_MS = 60_000;
+// A worker that crashed leaves its activities to their 30 s start-to-close timeout before they are retried.
+const RECOVERY_MS = 90_000;
 
 let dir: string;
 let databaseOptions: EmbeddedDatabaseOptions;
@@ -43,7 +45,7 @@ afterAll(async () => {
 });
 
 it('carries every order through a Postgres restart while its activities run, with /ready at 503 meanwhile, each effect once', { timeout: 180_000 }, async () => {
-  const worker = await stack.startWorker();
+  let worker = await stack.startWorker();
   const skus = await Promise.all(Array.from({ length: 5 }, () => createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] })));
   const [bookingSku, invoicingSku, cancelledSku, paidAfterSku, reservingSku] = skus as [string, string, string, string, string];
   const place = async (sku: string, quantity: number) => {
@@ -54,7 +56,6 @@ it('carries every order through a Postgres restart while its activities run, wit
   const [booking, invoicing, cancelled, paidAfter] = await Promise.all([place(bookingSku, 2), place(invoicingSku, 2), place(cancelledSku, 25), place(paidAfterSku, 1)]);
   const stalls: Stall[] = [
     { activity: 'bookShipment', match: booking, at: 'before' },
-    { activity: 'issueInvoice', match: invoicing, at: 'before' },
     { activity: 'releaseStock', match: cancelled, at: 'before' },
     // Held by SKU: the order has no id yet when its workflow reserves.
     { activity: 'reserveStock', match: reservingSku, at: 'before' },
@@ -65,23 +66,36 @@ it('carries every order through a Postgres restart while its activities run, wit
   await waitForStatus(stack.app, cancelled, 'awaiting_confirmation');
   const cancelRequest = { method: 'POST' as const, url: `/v1/orders/${cancelled}/cancel`, headers: { ...asSupport, 'idempotency-key': `fault-cancel-${cancelled}` }, payload: { reason: 'customer called', requestedBy: 'sam@support' } };
   const cancelling = stack.app.inject(cancelRequest);
+  // The invoice is caught inside its transaction: it waits on a lock held on the number sequence when Postgres goes down.
+  const lock = await holdTableLock(postgres!.url, 'invoice_sequences');
   for (const id of [booking, invoicing]) await payInFull(stack.app, id);
   await waitForStatus(stack.app, paidAfter, 'awaiting_payment');
   const reserving = await place(reservingSku, 3);
-  const orderOf = (stall: Stall) => (stall.match === reservingSku ? reserving : stall.match);
+  const orderOf = (stall: Stall) => (stall.match === reservingSku ? reserving : String(stall.match));
   await Promise.all(stalls.map((stall) => worker.waitFor((line) => line.phase === 'stalled-before' && line.activity === stall.activity && line.orderId === orderOf(stall), `${stall.activity} held`)));
+  await expect
+    .poll(async () => (await stack.sql`select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%invoice_sequences%'`)[0]!.waiting, { timeout: 30_000, interval: 100 })
+    .toBe(1);
 
   await postgres!.stop();
   postgres = undefined;
+  await lock.release();
   const ready = await stack.app.inject({ method: 'GET', url: '/ready' });
   expect(ready.statusCode).toBe(503);
   expect(ready.json()).toEqual({ status: 'unavailable', checks: { postgres: 'unavailable', temporal: 'ok' } });
-  // Let the held activities run into the outage: each fails, and Temporal retries it.
+  // Let the held activities run into the outage: each fails, and Temporal retries it. The invoice's transaction was cut
+  // mid-way; postgres.js 3.4.9 may then crash the whole worker process (see below), which a supervisor would restart.
   stack.stall([]);
-  await Promise.all(stalls.map((stall) => worker.waitFor((line) => line.phase === 'failed' && line.activity === stall.activity && line.orderId === orderOf(stall), `${stall.activity} failing without Postgres`)));
+  const failsOrCrashes = (activity: string, orderId: string) =>
+    worker.waitFor((line) => line.phase === 'failed' && line.activity === activity && line.orderId === orderId, `${activity} failing without Postgres`).then(
+      () => 'failed',
+      (error: unknown) => (worker.alive() ? Promise.reject(error) : 'crashed'),
+    );
+  await Promise.all([...stalls.map((stall) => failsOrCrashes(stall.activity, orderOf(stall))), failsOrCrashes('issueInvoice', invoicing)]);
 
   postgres = await startEmbeddedPostgres(databaseOptions);
   await expect.poll(async () => (await stack.app.inject({ method: 'GET', url: '/ready' })).statusCode, { timeout: 15_000, interval: 250 }).toBe(200);
+  if (!worker.alive()) worker = await stack.startWorker();
   await payInFull(stack.app, paidAfter);
   await Promise.all([
     ...[booking, invoicing, paidAfter].map((id) => waitForStatus(stack.app, id, 'ready_to_ship', RECOVERY_MS)),
@@ -109,3 +123,8 @@ it('carries every order through a Postgres restart while its activities run, wit
   const numbers = (await stack.sql<Array<{ number: string }>>`select number from invoices order by number`).map((row) => Number(row.number.split('-').at(-1)));
   expect(numbers).toEqual([1, 2, 3, 4]);
 });
+
+// postgres.js 3.4.9 (the newest release) can throw an uncatchable TypeError from a setImmediate (`socket.write` on a null
+// socket in connection.js nextWrite) when a transaction is cut by a server shutdown: the worker or API process then dies, and
+// that connection object stays unable to send until the process restarts. Upstream: porsager/postgres#1154, #1208 (fix in #1209).
+it.todo('keeps the worker process alive when Postgres goes down inside a transaction (needs the postgres.js nextWrite guard, porsager/postgres#1209)');

@@ -24,6 +24,10 @@ export interface WorkerProcess {
   lines: WorkerLine[];
   /** Resolves with the first line, printed before or after this call, that matches. */
   waitFor(match: (line: WorkerLine) => boolean, what: string, timeoutMs?: number): Promise<WorkerLine>;
+  /** Whether the process is still running (it may have crashed on its own). */
+  alive(): boolean;
+  /** The end of what it wrote to stderr. */
+  stderr(): string;
   /** SIGKILL: the process dies at once, mid-activity, leaving its tasks to Temporal's timeouts. */
   kill(): Promise<void>;
   /** SIGTERM: the worker drains and exits. */
@@ -87,5 +91,5 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   }
 
   await waitFor((line) => line.type === 'ready', 'start', 60_000);
-  return { pid: child.pid!, lines, waitFor, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return { pid: child.pid!, lines, waitFor, alive: running, stderr: () => stderr, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
 }
