@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { defaultPricingRules } from './domain/pricing-rules.js';
-import { createActivities } from './activities/index.js';
+import { createActivities, type ActivityDeps } from './activities/index.js';
 import { readConfigOrExit, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { createSandboxCarrier } from './sandbox/carrier.js';
@@ -17,6 +17,10 @@ export interface WorkerSettings {
   databaseUrl: string;
   taskQueue?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Wraps the activities' outside world (fault tests record what the sandbox providers were asked). */
+  adaptDeps?: (deps: ActivityDeps) => ActivityDeps;
+  /** Activity interceptors (fault tests stall activities to crash the worker mid-way). */
+  activityInterceptors?: NonNullable<WorkerOptions['interceptors']>['activity'];
 }
 
 /** A started worker: `done` settles when it stops; `stop()` drains it and closes its connections. */
@@ -32,18 +36,20 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const database = createDatabase(settings.databaseUrl);
   const connection = await NativeConnection.connect(temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }));
   const payments = createSandboxPaymentProvider({ secret: config.paymentWebhookSecret });
+  const deps: ActivityDeps = {
+    db: database.db,
+    payments: payments.gateway,
+    carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
+    notifier: createSandboxNotifier(database.db),
+    pricingRules: defaultPricingRules(config.currency),
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: settings.taskQueue ?? config.temporal.taskQueue,
-    activities: createActivities({
-      db: database.db,
-      payments: payments.gateway,
-      carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
-      notifier: createSandboxNotifier(database.db),
-      pricingRules: defaultPricingRules(config.currency),
-    }),
+    activities: createActivities(settings.adaptDeps ? settings.adaptDeps(deps) : deps),
     dataConverter: payloadDataConverter(config.temporal),
+    ...(settings.activityInterceptors ? { interceptors: { activity: settings.activityInterceptors } } : {}),
     ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
   });
   const done = worker.run().finally(async () => {

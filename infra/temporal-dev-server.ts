@@ -9,6 +9,8 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string | undefined;
   stop(): Promise<void>;
+  /** Kills the server at once, as a crash would; started again with the same options, it resumes from its SQLite file. */
+  kill(): Promise<void>;
 }
 
 /** How to start the dev server: a SQLite file keeps history across restarts; none keeps it in memory. */
@@ -52,6 +54,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     address,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
     stop: () => stopChild(child),
+    kill: () => stopChild(child, 'SIGKILL'),
   };
 }
 
@@ -77,10 +80,10 @@ async function waitForSearchAttributes(address: string, namespace: string, timeo
   throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs / 1000}s: ${String(lastError)}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
