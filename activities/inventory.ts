@@ -95,7 +95,8 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return db.transaction(async (tx) => {
         await lockOrder(tx, input.orderId);
         const shipped = await lockReservations(tx, input.orderId, ['committed']);
-        if (shipped.length === 0) return { restockedUnits: 0 };
+        // A retry after the first call succeeded reports the same units, so the return's timeline entry stays true.
+        if (shipped.length === 0) return { restockedUnits: units(await lockReservations(tx, input.orderId, ['returned'])) };
         await tx.insert(stockLots).values(
           shipped.map((r) => ({ sku: r.sku, warehouseId: r.warehouseId, lotCode: `RET-${input.orderId}-${r.id}`, receivedAt: new Date(), onHand: r.quantity })),
         );

@@ -202,3 +202,16 @@ describe('reserveStock under lock contention', () => {
     expect(await heldFor(sku)).toBe(0);
   }, 30_000);
 });
+
+describe('restockReturnedGoods', () => {
+  it('puts returned goods back once and gives the same answer when retried', async () => {
+    const sku = await createProduct(db, { lots: [{ onHand: 5 }] });
+    const orderId = await newOrder();
+    expect((await inventory.reserveStock({ orderId, lines: [line(sku, 2)] })).ok).toBe(true);
+    await inventory.commitStock({ orderId });
+    expect(await inventory.restockReturnedGoods({ orderId })).toEqual({ restockedUnits: 2 });
+    expect(await inventory.restockReturnedGoods({ orderId })).toEqual({ restockedUnits: 2 });
+    const lots = await db.select().from(stockLots).where(eq(stockLots.sku, sku));
+    expect(lots.reduce((sum, lot) => sum + lot.onHand, 0)).toBe(5);
+  });
+});
