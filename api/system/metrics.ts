@@ -7,8 +7,8 @@ import type { Auth } from '../auth.js';
 /**
  * `GET /metrics` in the Prometheus text format: request rates and latencies by route and status
  * (refused support actions show up as 409s on their route, bad webhook signatures as 401s), the
- * process's own metrics, and, read from the read model at scrape time, orders by status and open
- * orders flagged for a person. Support or admin keys only: the counts are business data.
+ * process's own metrics, and, read from the read model at scrape time, orders by status, open
+ * orders flagged for a person and payments that named no known order. Support or admin keys only: the counts are business data.
  */
 export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth): void {
   // One registry per app: tests build many apps in one process.
@@ -38,6 +38,16 @@ export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth):
     registers: [registry],
     async collect() {
       const [row] = await db.execute<{ count: number }>(sql`select count(*)::int as count from orders where cardinality(flags) > 0 and status not in ('completed', 'cancelled', 'returned', 'failed')`);
+      this.set(Number(row?.count ?? 0));
+    },
+  });
+
+  new Gauge({
+    name: 'payments_unknown_order',
+    help: 'Payment provider events that named no order of ours: money to trace and return at settlement',
+    registers: [registry],
+    async collect() {
+      const [row] = await db.execute<{ count: number }>(sql`select count(*)::int as count from webhook_events where source = 'payments' and outcome = 'unknown_order'`);
       this.set(Number(row?.count ?? 0));
     },
   });

@@ -35,6 +35,7 @@ describe('system routes', () => {
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/orders\/:id",status="404"\} [1-9]/);
     expect(text).toMatch(/^orders\{status="received"\} [1-9]\d*$/m);
     expect(text).toMatch(/^orders_flagged_open \d+$/m);
+    expect(text).toMatch(/^payments_unknown_order \d+$/m);
     expect(text).toContain('process_cpu_seconds_total');
   });
 
