@@ -5,6 +5,7 @@ import { createDatabase } from '../../db/client.js';
 import { orders, reservations, stockLots } from '../../db/schema.js';
 import { createProduct, uniqueTag } from '../support/fixtures.js';
 import { inject } from 'vitest';
+import { holdLock } from '../support/held-lock.js';
 
 const database = createDatabase(inject('databaseUrl'), { max: 20 });
 const { db } = database;
@@ -143,26 +144,7 @@ describe('reserveStock', () => {
 });
 
 /** Holds every lot of a SKU locked from another connection until released, as a slow transaction would. */
-async function holdLots(sku: string) {
-  const blocker = createDatabase(inject('databaseUrl'), { max: 1 });
-  let release!: () => void;
-  let locked!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const holding = blocker.sql.begin(async (tx) => {
-    await tx`select id from stock_lots where sku = ${sku} order by id for update`;
-    locked();
-    await released;
-  });
-  await isLocked;
-  return {
-    async release() {
-      release();
-      await holding;
-      await blocker.close();
-    },
-  };
-}
+const holdLots = (sku: string) => holdLock(inject('databaseUrl'), 'select id from stock_lots where sku = $1 order by id for update', [sku]);
 
 /** Sessions of this database now waiting on a lock in a statement that mentions `table`. */
 const waitingOn = async (table: string) =>

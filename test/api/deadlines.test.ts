@@ -1,41 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createDatabase } from '../../db/client.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import { asSupport, getOrder, postOrder, sendPaymentWebhook } from '../support/http.js';
+import { holdLock } from '../support/held-lock.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
-let locker: postgres.Sql;
 
 beforeAll(async () => {
   // No worker yet: the orders' workflows are started but nobody runs them, as when every worker is down.
   stack = await startTestStack({ API_REQUEST_TIMEOUT: '2s', API_DB_STATEMENT_TIMEOUT: '1s' });
-  locker = postgres(stack.config.databaseUrl!, { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
-  await locker.end({ timeout: 5 });
   await stack.close();
 });
 
-/** Holds an exclusive lock on the orders table, as a stalled database would, until `release()`. */
+/** Holds an exclusive lock on the orders table, as a stalled database would, until the returned release is called. */
 async function stallOrders() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const transaction = locker.begin(async (tx) => {
-    await tx`lock table orders in access exclusive mode`;
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await transaction;
-  };
+  const lock = await holdLock(stack.config.databaseUrl!, 'lock table orders in access exclusive mode');
+  return () => lock.release();
 }
 
 async function timed<T>(request: () => Promise<T>): Promise<{ response: T; ms: number }> {

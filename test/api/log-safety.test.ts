@@ -1,19 +1,16 @@
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { orderRequest } from '../support/fixtures.js';
 import { postOrder } from '../support/http.js';
+import { holdLock } from '../support/held-lock.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
-let locker: postgres.Sql;
 
 beforeAll(async () => {
   stack = await startTestStack({ API_DB_STATEMENT_TIMEOUT: '1s' });
-  locker = postgres(stack.config.databaseUrl!, { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
-  await locker.end({ timeout: 5 });
   await stack.close();
 });
 
@@ -26,20 +23,8 @@ async function appWithCapturedLog() {
 
 /** Holds an exclusive lock on `table` until the returned release is called. */
 async function lockTable(table: string) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let locked!: () => void;
-  const isLocked = new Promise<void>((resolve) => (locked = resolve));
-  const transaction = locker.begin(async (tx) => {
-    await tx.unsafe(`lock table ${table} in access exclusive mode`);
-    locked();
-    await released;
-  });
-  await isLocked;
-  return async () => {
-    release();
-    await transaction;
-  };
+  const lock = await holdLock(stack.config.databaseUrl!, `lock table ${table} in access exclusive mode`);
+  return () => lock.release();
 }
 
 describe('logs carry no personal data', () => {
