@@ -1,7 +1,7 @@
-import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { orders } from '../../db/schema.js';
-import type { Caller } from '../../domain/caller.js';
+import { visibleCustomerId, type Caller } from '../../domain/caller.js';
 import { visibleTo } from './order-access.js';
 import type { OrderStatus } from '../../domain/order-status.js';
 import { encodeOrderCursor } from './list-cursor.js';
@@ -28,6 +28,7 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
       channel: orders.channel,
       externalId: orders.externalId,
       customerId: orders.customerId,
+      namedById: sql<boolean>`${orders.request}->'customer' ? 'id'`,
       total: orders.total,
       currency: orders.currency,
       flags: orders.flags,
@@ -43,7 +44,7 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => ({ ...row, status: row.status as OrderStatus, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() })),
+    items: page.map(({ namedById, ...row }) => ({ ...row, customerId: visibleCustomerId(caller, row.customerId, namedById), status: row.status as OrderStatus, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() })),
     nextCursor: rows.length > query.limit && last ? encodeOrderCursor(last.id) : null,
   };
 }

@@ -62,7 +62,7 @@ export const OrderSummarySchema = z.object({
   type: z.enum(ORDER_TYPES),
   channel: z.string(),
   externalId: z.string().nullable(),
-  customerId: z.string(),
+  customerId: z.string().nullable().describe('null for a service when the order named its customer by e-mail only'),
   total: z.number().int().describe('minor units'),
   currency: z.string(),
   flags: z.array(z.string()),

@@ -23,7 +23,7 @@ export const OrderResourceSchema = z.object({
   type: z.enum(['regular', 'custom', 'urgent']),
   channel: z.string(),
   externalId: z.string().nullable(),
-  customerId: z.string(),
+  customerId: z.string().nullable().describe('null for a service when the order named its customer by e-mail only'),
   lines: z.array(
     z.object({
       lineNo: z.number().int(),

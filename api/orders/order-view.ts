@@ -2,10 +2,11 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { invoices, orderEvents, orderLines, orders, payments, reservations, shipments } from '../../db/schema.js';
 import { allowedActions, TERMINAL_STATUSES, type OrderStatus } from '../../domain/order-status.js';
+import { visibleCustomerId, type Caller } from '../../domain/caller.js';
 import type { OrderResource } from './order-resource.js';
 
-/** Reads one order from the read model in Postgres; undefined when there is no such order. */
-export async function readOrder(db: Database, orderId: string): Promise<OrderResource | undefined> {
+/** Reads one order from the read model in Postgres, as `caller` may see it; undefined when there is no such order. */
+export async function readOrder(db: Database, orderId: string, caller: Caller): Promise<OrderResource | undefined> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
   const [lines, held, ledger, milestones, [shipment], [invoice], [backorder]] = await Promise.all([
@@ -29,7 +30,7 @@ export async function readOrder(db: Database, orderId: string): Promise<OrderRes
     type: order.type,
     channel: order.channel,
     externalId: order.externalId,
-    customerId: order.customerId,
+    customerId: visibleCustomerId(caller, order.customerId, order.request.customer.id !== undefined),
     lines: lines.map((line) => ({
       lineNo: line.lineNo,
       sku: line.sku,

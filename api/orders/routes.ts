@@ -33,7 +33,7 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
     },
   }, async (request, reply) => {
     const result = await placeOrder(deps, request.body, request.headers['idempotency-key'], callerOf(request));
-    const order = await readOrder(db, result.orderId);
+    const order = await readOrder(db, result.orderId, callerOf(request));
     if (!order) throw new Problem(404, 'not-found', 'Not found', `Order ${result.orderId} disappeared`);
     return reply.status(!result.started ? 202 : result.created ? 201 : 200).header('location', `/v1/orders/${order.id}`).send(order);
   });
@@ -43,7 +43,7 @@ export const orderRoutes: FastifyPluginAsyncZod<PlacementDeps & { auth: Auth }> 
     schema: { tags: ['orders'], summary: 'Read an order', params: OrderParams, response: { 200: OrderResourceSchema, 404: ProblemSchema } },
   }, async (request) => {
     await visibleOrder(db, callerOf(request), request.params.id);
-    const order = await readOrder(db, request.params.id);
+    const order = await readOrder(db, request.params.id, callerOf(request));
     if (!order) throw orderNotFound(request.params.id);
     return order;
   });

@@ -22,7 +22,7 @@ const post = (url: string, headers: Record<string, string>, payload: object) => 
 async function serviceOrder(overrides: Parameters<typeof orderRequest>[1] = {}) {
   const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], overrides));
   expect(placed.statusCode).toBe(201);
-  return placed.json() as { id: string; customerId: string };
+  return placed.json() as { id: string; customerId: string | null };
 }
 
 describe('object-level access: a service key sees and acts only on its own orders', () => {
@@ -52,7 +52,8 @@ describe('object-level access: a service key sees and acts only on its own order
     const mine = await serviceOrder({ customer });
     const theirs = await post('/v1/orders', asMarketplace, orderRequest([{ sku, quantity: 1 }], { customer }));
     expect(theirs.statusCode).toBe(201);
-    const ids = async (headers: Record<string, string>) => (await get(`/v1/orders?customerId=${mine.customerId}`, headers)).json().items.map((item: { id: string }) => item.id);
+    const customerId = (await get(`/v1/orders/${mine.id}`, asSupport)).json().customerId as string;
+    const ids = async (headers: Record<string, string>) => (await get(`/v1/orders?customerId=${customerId}`, headers)).json().items.map((item: { id: string }) => item.id);
     expect(await ids(asService)).toEqual([mine.id]);
     expect(await ids(asMarketplace)).toEqual([theirs.json().id]);
     expect(await ids(asSupport)).toEqual([theirs.json().id, mine.id]);
@@ -114,6 +115,10 @@ describe('member benefits need an asserted customer id', () => {
     const guest = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { customer: byEmail }));
     expect(guest.statusCode).toBe(201);
     expect(guest.json().pricing.discounts).toEqual([]);
+    // The member's id is not learnt from their e-mail: the service sees no customer id on such an order, support does.
+    expect(guest.json().customerId).toBeNull();
+    expect((await get('/v1/orders?limit=1', asService)).json().items).toEqual([expect.objectContaining({ id: guest.json().id, customerId: null })]);
+    expect((await get(`/v1/orders/${guest.json().id}`, asSupport)).json().customerId).toBe(id);
 
     const points = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { customer: byEmail, pointsToRedeem: 100 }));
     expect(points.statusCode).toBe(422);
@@ -121,6 +126,7 @@ describe('member benefits need an asserted customer id', () => {
     expect((await stack.db.select().from(customers).where(eq(customers.id, id)))[0]!.points).toBe(500);
 
     const identified = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { customer: { id, ...byEmail } }));
+    expect(identified.json().customerId).toBe(id);
     expect(identified.json().pricing.discounts).toEqual([{ kind: 'member', label: 'gold member 5%', amount: 100 }]);
   });
 

@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, orders } from '../../db/schema.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
-import { asService, postOrder } from '../support/http.js';
+import { asService, getOrder, postOrder } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 type Query = Record<string, string | number>;
@@ -43,7 +43,8 @@ async function insertOrder(owner: string, at: number, shape: (typeof HISTORY)[nu
     ...shape,
     externalId,
     customerId: owner,
-    request: orderRequest([{ sku: 'TEA-001', quantity: 1 }]),
+    // Placed naming the customer by id, so the placing service sees the id.
+    request: (({ customer, ...rest }) => ({ ...rest, customer: { ...customer, id: owner } }))(orderRequest([{ sku: 'TEA-001', quantity: 1 }])),
     pricing: {} as never,
     total: 1_000 + HISTORY.indexOf(shape),
     currency: 'EUR',
@@ -118,7 +119,7 @@ describe('GET /v1/orders', () => {
     const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 2 }], { channel: 'app', type: 'urgent' }));
     expect(placed.statusCode).toBe(201);
     const order = placed.json();
-    const response = await list({ customerId: order.customerId });
+    const response = await list({ customerId: (await getOrder(stack.app, order.id)).customerId! });
     expect(response.json()).toEqual({
       items: [expect.objectContaining({ id: order.id, status: 'received', type: 'urgent', channel: 'app', externalId: null, total: order.pricing.total, currency: 'EUR' })],
       nextCursor: null,

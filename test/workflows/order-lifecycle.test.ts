@@ -61,7 +61,7 @@ async function driveToCompletion(type: 'regular' | 'urgent') {
   expect(survey).toMatchObject({ productRating: 5, deliveryRating: 4, serviceRating: 5, comment: 'lovely tea' });
   const sent = await stack.db.select({ template: notifications.template }).from(notifications).where(eq(notifications.orderId, orderId));
   expect(sent.map((n) => n.template).sort()).toEqual(['delivered', 'invoice', 'order_confirmed', 'shipped', 'survey']);
-  const [after] = await stack.db.select().from(customers).where(eq(customers.id, completed.customerId));
+  const [after] = await stack.db.select().from(customers).where(eq(customers.id, completed.customerId!));
   expect(after!.points).toBe(completed.pricing.pointsEarned);
 
   const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json();
