@@ -3,7 +3,7 @@ import { buildApp } from './api/app.js';
 import { readConfigOrExit, type Config } from './config/env.js';
 import { apiDatabaseOptions, createDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { sweepOwedWorkflows } from './api/orders/order-workflow-start.js';
+import { sweepOwedWork } from './api/owed-work.js';
 import { createApiTemporalClient } from './temporal/connection.js';
 
 /** Where the API connects. */
@@ -20,14 +20,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Builds the API on a lazy Temporal connection (so /ready reports instead of crashing), listens, and sweeps for owed order workflows. */
+/** Builds the API on a lazy Temporal connection (so /ready reports instead of crashing), listens, and sweeps for owed work (order workflows, webhook deliveries). */
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const { config } = settings;
   const database = createDatabase(settings.databaseUrl, apiDatabaseOptions(config.api));
   const { connection, client: temporal } = createApiTemporalClient({ ...config.temporal, address: settings.temporalAddress });
   const app = await buildApp({ config, db: database.db, temporal, logger: settings.logger ? { level: 'info' } : false });
   await app.listen({ port: config.http.port, host: config.http.host });
-  const sweep = sweepOwedWorkflows({ db: database.db, temporal, taskQueue: config.temporal.taskQueue, log: (message) => app.log.warn(message) }, config.placementSweepMs);
+  const sweep = sweepOwedWork({ db: database.db, temporal, taskQueue: config.temporal.taskQueue, log: (message) => app.log.warn(message) }, config.placementSweepMs);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   return {

@@ -82,6 +82,6 @@ export async function buildApp(deps: AppDeps) {
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret, taskQueue: deps.config.temporal.taskQueue });
-  await app.register(carrierWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.carrierWebhookSecret });
+  await app.register(carrierWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.carrierWebhookSecret, taskQueue: deps.config.temporal.taskQueue });
   return app;
 }

@@ -138,7 +138,7 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     usingDevKeys: !env.API_KEYS && dev,
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
     sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
-    /** How often the API looks for recorded orders whose workflow start is still owed. */
+    /** How often the API looks for owed work: order workflows not started, webhook events not delivered. */
     placementSweepMs: env.PLACEMENT_SWEEP_INTERVAL,
     /** Deadlines of the API: a whole request, and one statement (or connection attempt) of its database. */
     api: { requestTimeoutMs: env.API_REQUEST_TIMEOUT, dbStatementTimeoutMs: env.API_DB_STATEMENT_TIMEOUT },

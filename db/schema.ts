@@ -207,7 +207,11 @@ export const webhookEvents = pgTable('webhook_events', {
   receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   outcome: text('outcome'),
-}, (t) => [primaryKey({ columns: [t.source, t.eventId] })]);
+}, (t) => [
+  primaryKey({ columns: [t.source, t.eventId] }),
+  // The sweep for events recorded but never delivered to their order reads only those.
+  index('webhook_events_undelivered').on(t.receivedAt).where(sql`${t.deliveredAt} is null`),
+]);
 
 /** Parcels booked with a carrier, one per order for now. */
 export const shipments = pgTable('shipments', {

@@ -68,26 +68,3 @@ export async function startOwedWorkflows(deps: WorkflowStartDeps, olderThanMs: n
   }
   return { started, failed };
 }
-
-/**
- * Sweeps for owed workflows every `intervalMs` until stopped: a crash between recording an order and
- * starting its workflow, or a start whose answer was lost, never leaves an order `received` for good.
- */
-export function sweepOwedWorkflows(deps: WorkflowStartDeps & { log?: (message: string) => void }, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running
-      .then(() => startOwedWorkflows(deps, intervalMs))
-      .then(({ started, failed }) => {
-        if (started.length || failed.length) deps.log?.(`owed order workflows: ${started.length} started, ${failed.length} still owed`);
-      })
-      .catch(() => {});
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}

@@ -1,13 +1,15 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { and } from 'drizzle-orm';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { ordersOwedAWorkflow, startOwedWorkflows } from '../../api/orders/order-workflow-start.js';
-import { customers, orders, stockLots } from '../../db/schema.js';
+import { deliverOwedWebhooks } from '../../api/webhooks/deliveries.js';
+import { customers, orders, payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { payloadDataConverter } from '../../temporal/connection.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
-import { asSupport, postOrder, waitForStatus } from '../support/http.js';
+import { asSupport, getOrder, postOrder, sendPaymentWebhook, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -110,5 +112,40 @@ describe('placement when the workflow start fails', () => {
     expect((await handle.describe()).runId).toBe(runId);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(await reservedOf(sku)).toBe(0);
+  });
+});
+
+describe('webhook events the API recorded but could not deliver', () => {
+  it('are delivered by the sweep, once', async () => {
+    const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
+    const placed = await postOrder(app, orderRequest([{ sku, quantity: 1 }]));
+    const order = await waitForStatus(app, placed.json().id, 'awaiting_payment');
+    // As if the API stopped right after recording the provider's event: recorded, never signalled.
+    const eventId = `evt_${uniqueTag()}`;
+    const payload = { id: eventId, type: 'payment.succeeded', orderId: order.id, paymentIntentId: order.payment.intentId, transactionId: `txn_${uniqueTag()}`, amount: order.pricing.total, currency: 'EUR', occurredAt: new Date().toISOString() };
+    await stack.db.insert(webhookEvents).values({ source: 'payments', eventId, orderId: order.id, payload });
+
+    expect((await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered).toContain(eventId);
+    await waitForStatus(app, order.id, 'ready_to_ship');
+    const [row] = await stack.db.select().from(webhookEvents).where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId)));
+    expect(row).toMatchObject({ outcome: 'delivered', deliveredAt: expect.any(Date) });
+    expect((await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered).not.toContain(eventId);
+    expect((await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).map((p) => p.kind)).toEqual(['capture']);
+  });
+
+  it('a payment for an order whose workflow start is still owed starts the order, and is not refunded as a late one', async () => {
+    const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
+    startFault = 'refused';
+    const placed = await postOrder(app, orderRequest([{ sku, quantity: 1 }]));
+    startFault = 'none';
+    expect(placed.statusCode).toBe(202);
+    const order = placed.json();
+
+    const paid = await sendPaymentWebhook(app, { ...order, payment: { ...order.payment, intentId: 'pi_sbx_before_start' } });
+    expect(paid.json()).toMatchObject({ outcome: 'delivered' });
+    const ready = await waitForStatus(app, order.id, 'awaiting_payment');
+    // The payment named another intent than the one the order then opened: flagged for a person, not kept silently, and not refunded as late.
+    await expect.poll(async () => (await getOrder(app, order.id)).flags).toContain('payment_for_unknown_intent');
+    expect(ready.status).toBe('awaiting_payment');
   });
 });

@@ -1,0 +1,31 @@
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client.js';
+import { startOwedWorkflows } from './orders/order-workflow-start.js';
+import { deliverOwedWebhooks } from './webhooks/deliveries.js';
+
+/**
+ * Every `intervalMs` until stopped, does what the API owes but could not do at the time: starts the
+ * workflows of recorded orders whose start failed or was never confirmed, and delivers recorded
+ * webhook events that never reached their order. A crash or an outage between recording and acting
+ * so never leaves an order `received` for good or a payment unseen. Safe in every API process at once.
+ */
+export function sweepOwedWork(deps: { db: Database; temporal: Client; taskQueue: string; log?: (message: string) => void }, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const sweep = async () => {
+    const workflows = await startOwedWorkflows(deps, intervalMs);
+    const webhooks = await deliverOwedWebhooks(deps, intervalMs);
+    const done = workflows.started.length + webhooks.delivered.length;
+    const owed = workflows.failed.length + webhooks.failed.length;
+    if (done || owed) deps.log?.(`owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events delivered, ${owed} still owed`);
+  };
+  const timer = setInterval(() => {
+    running = running.then(sweep).catch(() => {});
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_events_undelivered" ON "webhook_events" USING btree ("received_at") WHERE "webhook_events"."delivered_at" is null;
