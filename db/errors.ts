@@ -16,10 +16,12 @@ export function isUniqueViolation(error: unknown): boolean {
 /**
  * True when Postgres refused the data itself (SQLSTATE class 22, data exception: a NUL byte, a number
  * out of range) or a constraint (class 23): the same statement fails the same way on every retry.
- * Lock and statement timeouts, deadlocks and lost connections are not: they are worth retrying.
+ * Not a unique violation: that is how a concurrent attempt of the same idempotent step shows, and the
+ * retry finds the winner's row. Lock and statement timeouts, deadlocks and lost connections are not
+ * either: they are worth retrying.
  */
 export function isPermanentDataError(error: unknown): boolean {
-  return errorCodes(error).some((code) => /^2[23][0-9A-Z]{3}$/.test(code));
+  return errorCodes(error).some((code) => /^2[23][0-9A-Z]{3}$/.test(code) && code !== '23505');
 }
 
 /** Postgres error codes that mean "not now" rather than "not this request": a retry later can succeed. */
