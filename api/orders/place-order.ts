@@ -148,13 +148,9 @@ async function tryToStart(deps: PlacementDeps, orderId: string, justRecorded?: O
 
 async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string, caller: Caller): Promise<PlacementResult | undefined> {
   if (idempotencyKey) {
-    const [byKey] = await db.select({ id: orders.id, requestHash: orders.requestHash }).from(orders).where(and(eq(orders.placedBy, caller.name), eq(orders.idempotencyKey, idempotencyKey)));
-    if (byKey) {
-      if (byKey.requestHash !== requestHash) {
-        throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused', `The key was first used for order ${byKey.id} with a different request body.`);
-      }
-      return { orderId: byKey.id, created: false, started: false };
-    }
+    // The key was claimed for this very body (claimIdempotencyKey): an order under it is this request's.
+    const [byKey] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.placedBy, caller.name), eq(orders.idempotencyKey, idempotencyKey)));
+    if (byKey) return { orderId: byKey.id, created: false, started: false };
   }
   if (request.externalId) {
     const [byExternal] = await db
