@@ -2,8 +2,7 @@ import { ApplicationFailure, condition, ParentClosePolicy, setHandler, startChil
 import type { Shortage } from '../activities/types.js';
 import { splitByShortage, substituteLines } from '../domain/order-changes.js';
 import type { EditHandling } from './edits.js';
-import { resolveShortageUpdate, SHORTAGE_DECISIONS, stockReplenishedSignal, type OrderState, type ShortageResolution, type Substitution } from './messages.js';
-import type { orderWorkflow } from './order.js';
+import { resolveShortageUpdate, SHORTAGE_DECISIONS, stockReplenishedSignal, type OrderState, type OrderWorkflowInput, type ShortageResolution, type Substitution } from './messages.js';
 import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
 import { orderStartAttributes, orderWorkflowId } from './search-attributes.js';
 
@@ -143,26 +142,26 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
     const revised = await priceAndReserve(now);
     if (typeof revised === 'string') return revised;
     const backorder = await activities.createBackorder({ parentOrderId: orderId, lines: rest });
-    await startChild<typeof orderWorkflow>('orderWorkflow', {
+    const backorderInput: OrderWorkflowInput = {
+      orderId: backorder.orderId,
+      placedAt: new Date().toISOString(),
+      type: input.type,
+      channel: input.channel,
+      customerId: input.customerId,
+      paymentMethod: input.paymentMethod,
+      lines: backorder.lines,
+      pricing: backorder.pricing,
+      review: backorder.review,
+      requestedDeliveryBy: input.requestedDeliveryBy,
+      policy,
+      backorderOf: orderId,
+    };
+    // Started by type name: the order workflow is this module's caller, and importing it would make a circle.
+    await startChild('orderWorkflow', {
       workflowId: orderWorkflowId(backorder.orderId),
       // The back-order lives on when this order completes.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [
-        {
-          orderId: backorder.orderId,
-          placedAt: new Date().toISOString(),
-          type: input.type,
-          channel: input.channel,
-          customerId: input.customerId,
-          paymentMethod: input.paymentMethod,
-          lines: backorder.lines,
-          pricing: backorder.pricing,
-          review: backorder.review,
-          requestedDeliveryBy: input.requestedDeliveryBy,
-          policy,
-          backorderOf: orderId,
-        },
-      ],
+      args: [backorderInput],
       memo: { channel: input.channel, externalId: null, backorderOf: orderId },
       ...orderStartAttributes({ orderId: backorder.orderId, type: input.type, channel: input.channel, customerId: input.customerId, total: backorder.pricing.total, currency: backorder.pricing.currency }),
     });
