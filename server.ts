@@ -24,10 +24,21 @@ export interface RunningServer {
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const { config } = settings;
   const database = createDatabase(settings.databaseUrl, apiDatabaseOptions(config.api));
-  const { connection, client: temporal } = createApiTemporalClient({ ...config.temporal, address: settings.temporalAddress });
-  const app = await buildApp({ config, db: database.db, temporal, logger: settings.logger ? { level: 'info' } : false });
+  const { connection, client: temporal } = createApiTemporalClient({
+    ...config.temporal,
+    address: settings.temporalAddress,
+  });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    temporal,
+    logger: settings.logger ? { level: 'info' } : false,
+  });
   await app.listen({ port: config.http.port, host: config.http.host });
-  const sweep = sweepOwedWork({ db: database.db, temporal, taskQueue: config.temporal.taskQueue, log: (message) => app.log.warn(message) }, config.placementSweepMs);
+  const sweep = sweepOwedWork(
+    { db: database.db, temporal, taskQueue: config.temporal.taskQueue, log: (message) => app.log.warn(message) },
+    config.placementSweepMs,
+  );
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   return {
@@ -44,11 +55,18 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = readConfigOrExit();
   if (!config.temporal.address || !config.databaseUrl) {
-    console.error('server.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.');
+    console.error(
+      'server.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.',
+    );
     process.exit(1);
   }
   await runMigrations(config.databaseUrl);
-  const server = await startServer({ config, temporalAddress: config.temporal.address, databaseUrl: config.databaseUrl, logger: true });
+  const server = await startServer({
+    config,
+    temporalAddress: config.temporal.address,
+    databaseUrl: config.databaseUrl,
+    logger: true,
+  });
   const shutdown = async () => {
     await server.stop();
     process.exit(0);

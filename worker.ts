@@ -34,7 +34,9 @@ export interface RunningWorker {
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
   const { config } = settings;
   const database = createDatabase(settings.databaseUrl);
-  const connection = await NativeConnection.connect(temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }));
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }),
+  );
   const payments = createSandboxPaymentProvider({ secret: config.paymentWebhookSecret });
   const deps: ActivityDeps = {
     db: database.db,
@@ -50,7 +52,9 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     activities: createActivities(settings.adaptDeps ? settings.adaptDeps(deps) : deps),
     dataConverter: payloadDataConverter(config.temporal),
     ...(settings.activityInterceptors ? { interceptors: { activity: settings.activityInterceptors } } : {}),
-    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
+    ...(settings.workflowBundle
+      ? { workflowBundle: settings.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: workflowBundlerOptions }),
   });
   const done = worker.run().finally(async () => {
     await connection.close();
@@ -69,10 +73,16 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const config = readConfigOrExit('worker');
   if (!config.temporal.address || !config.databaseUrl) {
-    console.error('worker.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.');
+    console.error(
+      'worker.ts needs TEMPORAL_ADDRESS and DATABASE_URL; `npm run dev` starts everything with embedded defaults.',
+    );
     process.exit(1);
   }
-  const running = await startWorker({ config, temporalAddress: config.temporal.address, databaseUrl: config.databaseUrl });
+  const running = await startWorker({
+    config,
+    temporalAddress: config.temporal.address,
+    databaseUrl: config.databaseUrl,
+  });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // SIGINT/SIGTERM are handled by the SDK's runtime: the worker drains, then `done` settles.
   await running.done;

@@ -12,11 +12,20 @@ export type ReservationResult = { ok: true; allocations: Allocation[] } | { ok: 
 export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Reserves every stocked line of an order or none; a second call returns the first call's reservations. */
-    async reserveStock(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
+    async reserveStock(input: {
+      orderId: string;
+      lines: OrderLineRef[];
+      urgent?: boolean;
+    }): Promise<ReservationResult> {
       return db.transaction(async (tx) => {
         await lockOrder(tx, input.orderId);
-        const existing = await tx.select().from(reservations).where(eq(reservations.orderId, input.orderId)).orderBy(asc(reservations.lineNo), asc(reservations.lotId));
-        if (existing.length > 0) return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
+        const existing = await tx
+          .select()
+          .from(reservations)
+          .where(eq(reservations.orderId, input.orderId))
+          .orderBy(asc(reservations.lineNo), asc(reservations.lotId));
+        if (existing.length > 0)
+          return { ok: true, allocations: existing.filter((r) => r.status !== 'released').map(toAllocation) };
         const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
         if (shortages.length > 0) return { ok: false, shortages };
         await hold(tx, input.orderId, allocations);
@@ -29,21 +38,38 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
      * the order's own units count as free, and when the new lines cannot be covered nothing changes.
      * Asking again for lines already held returns the holding as it is.
      */
-    async reviseReservation(input: { orderId: string; lines: OrderLineRef[]; urgent?: boolean }): Promise<ReservationResult> {
+    async reviseReservation(input: {
+      orderId: string;
+      lines: OrderLineRef[];
+      urgent?: boolean;
+    }): Promise<ReservationResult> {
       try {
         return await db.transaction(async (tx) => {
           await lockOrder(tx, input.orderId);
           const held = await lockReservations(tx, input.orderId, ['reserved', 'committed']);
           if (held.some((r) => r.status === 'committed')) {
-            throw ApplicationFailure.create({ type: 'StockCommitted', message: `order ${input.orderId} has already left the shelf`, nonRetryable: true });
+            throw ApplicationFailure.create({
+              type: 'StockCommitted',
+              message: `order ${input.orderId} has already left the shelf`,
+              nonRetryable: true,
+            });
           }
           if (covers(held, input.lines)) return { ok: true, allocations: byLine(held.map(toAllocation)) };
           // The lots it gives back and the lots it may take, locked together in the one global order.
           await lockLots(tx, { lotIds: held.map((r) => r.lotId), skus: stockedSkus(input.lines) });
           for (const reservation of held) {
-            await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` }).where(eq(stockLots.id, reservation.lotId));
+            await tx
+              .update(stockLots)
+              .set({ reserved: sql`${stockLots.reserved} - ${reservation.quantity}` })
+              .where(eq(stockLots.id, reservation.lotId));
           }
-          if (held.length > 0) await tx.delete(reservations).where(inArray(reservations.id, held.map((r) => r.id)));
+          if (held.length > 0)
+            await tx.delete(reservations).where(
+              inArray(
+                reservations.id,
+                held.map((r) => r.id),
+              ),
+            );
           const { allocations, shortages } = await allocate(tx, input.lines, input.urgent ?? false);
           if (shortages.length > 0) throw new StillShort(shortages);
           await hold(tx, input.orderId, allocations);
@@ -82,7 +108,10 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
         for (const reservation of held) {
           await tx
             .update(stockLots)
-            .set({ onHand: sql`${stockLots.onHand} - ${reservation.quantity}`, reserved: sql`${stockLots.reserved} - ${reservation.quantity}` })
+            .set({
+              onHand: sql`${stockLots.onHand} - ${reservation.quantity}`,
+              reserved: sql`${stockLots.reserved} - ${reservation.quantity}`,
+            })
             .where(eq(stockLots.id, reservation.lotId));
         }
         await markReservations(tx, held, 'committed');
@@ -96,10 +125,19 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
         await lockOrder(tx, input.orderId);
         const shipped = await lockReservations(tx, input.orderId, ['committed']);
         // A retry after the first call succeeded reports the same units, so the return's timeline entry stays true.
-        if (shipped.length === 0) return { restockedUnits: units(await lockReservations(tx, input.orderId, ['returned'])) };
-        await tx.insert(stockLots).values(
-          shipped.map((r) => ({ sku: r.sku, warehouseId: r.warehouseId, lotCode: `RET-${input.orderId}-${r.id}`, receivedAt: new Date(), onHand: r.quantity })),
-        );
+        if (shipped.length === 0)
+          return { restockedUnits: units(await lockReservations(tx, input.orderId, ['returned'])) };
+        await tx
+          .insert(stockLots)
+          .values(
+            shipped.map((r) => ({
+              sku: r.sku,
+              warehouseId: r.warehouseId,
+              lotCode: `RET-${input.orderId}-${r.id}`,
+              receivedAt: new Date(),
+              onHand: r.quantity,
+            })),
+          );
         await markReservations(tx, shipped, 'returned');
         return { restockedUnits: units(shipped) };
       });
@@ -118,20 +156,37 @@ class StillShort extends Error {
 }
 
 /** Finds stock for every stocked line, FIFO by lot in warehouses that serve the category; changes nothing. */
-async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean): Promise<{ allocations: Allocation[]; shortages: Shortage[] }> {
+async function allocate(
+  tx: Transaction,
+  lines: OrderLineRef[],
+  urgent: boolean,
+): Promise<{ allocations: Allocation[]; shortages: Shortage[] }> {
   const allocations: Allocation[] = [];
   const shortages: Shortage[] = [];
   // Two lines may ask for the same SKU (different customizations): count what earlier lines took.
   const takenFromLot = new Map<number, number>();
-  const stocked = lines.filter((line) => !line.madeToOrder).sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
+  const stocked = lines
+    .filter((line) => !line.madeToOrder)
+    .sort((a, b) => a.sku.localeCompare(b.sku) || a.lineNo - b.lineNo);
   await lockLots(tx, { skus: stockedSkus(lines) });
   for (const line of stocked) {
     const lots = await tx
-      .select({ id: stockLots.id, warehouseId: stockLots.warehouseId, free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`, urgentReserve: products.urgentReserve })
+      .select({
+        id: stockLots.id,
+        warehouseId: stockLots.warehouseId,
+        free: sql<number>`${stockLots.onHand} - ${stockLots.reserved}`,
+        urgentReserve: products.urgentReserve,
+      })
       .from(stockLots)
       .innerJoin(products, eq(products.sku, stockLots.sku))
       .innerJoin(warehouses, eq(warehouses.id, stockLots.warehouseId))
-      .where(and(eq(stockLots.sku, line.sku), sql`${products.category} = any(${warehouses.categories})`, sql`${stockLots.onHand} > ${stockLots.reserved}`))
+      .where(
+        and(
+          eq(stockLots.sku, line.sku),
+          sql`${products.category} = any(${warehouses.categories})`,
+          sql`${stockLots.onHand} > ${stockLots.reserved}`,
+        ),
+      )
       .orderBy(asc(stockLots.receivedAt), asc(stockLots.id));
     // Regular orders leave the product's urgent reserve alone, so contended stock goes to urgent orders.
     const freeIn = (lot: (typeof lots)[number]) => Number(lot.free) - (takenFromLot.get(lot.id) ?? 0);
@@ -145,10 +200,22 @@ async function allocate(tx: Transaction, lines: OrderLineRef[], urgent: boolean)
       if (take === 0) continue;
       budget -= take;
       takenFromLot.set(lot.id, (takenFromLot.get(lot.id) ?? 0) + take);
-      allocations.push({ lineNo: line.lineNo, sku: line.sku, lotId: lot.id, warehouseId: lot.warehouseId, quantity: take });
+      allocations.push({
+        lineNo: line.lineNo,
+        sku: line.sku,
+        lotId: lot.id,
+        warehouseId: lot.warehouseId,
+        quantity: take,
+      });
       needed -= take;
     }
-    if (needed > 0) shortages.push({ lineNo: line.lineNo, sku: line.sku, requested: line.quantity, available: line.quantity - needed });
+    if (needed > 0)
+      shortages.push({
+        lineNo: line.lineNo,
+        sku: line.sku,
+        requested: line.quantity,
+        available: line.quantity - needed,
+      });
   }
   return { allocations, shortages };
 }
@@ -172,15 +239,25 @@ async function lockLots(tx: Transaction, which: { lotIds?: number[]; skus: strin
   if (lotIds.length === 0 && which.skus.length === 0) return;
   const bySku = which.skus.length > 0 ? inArray(stockLots.sku, which.skus) : undefined;
   const byId = lotIds.length > 0 ? inArray(stockLots.id, lotIds) : undefined;
-  await tx.select({ id: stockLots.id }).from(stockLots).where(bySku && byId ? or(bySku, byId) : (bySku ?? byId)).orderBy(asc(stockLots.id)).for('update');
+  await tx
+    .select({ id: stockLots.id })
+    .from(stockLots)
+    .where(bySku && byId ? or(bySku, byId) : (bySku ?? byId))
+    .orderBy(asc(stockLots.id))
+    .for('update');
 }
 
-const stockedSkus = (lines: OrderLineRef[]) => [...new Set(lines.filter((line) => !line.madeToOrder).map((line) => line.sku))];
+const stockedSkus = (lines: OrderLineRef[]) => [
+  ...new Set(lines.filter((line) => !line.madeToOrder).map((line) => line.sku)),
+];
 
 /** Holds allocated stock for an order: lots count it as reserved, reservations remember where it is. */
 async function hold(tx: Transaction, orderId: string, allocations: Allocation[]): Promise<void> {
   for (const allocation of allocations) {
-    await tx.update(stockLots).set({ reserved: sql`${stockLots.reserved} + ${allocation.quantity}` }).where(eq(stockLots.id, allocation.lotId));
+    await tx
+      .update(stockLots)
+      .set({ reserved: sql`${stockLots.reserved} + ${allocation.quantity}` })
+      .where(eq(stockLots.id, allocation.lotId));
   }
   if (allocations.length > 0) await tx.insert(reservations).values(allocations.map((a) => ({ ...a, orderId })));
 }
@@ -191,19 +268,39 @@ const byLine = (allocations: Allocation[]) => [...allocations].sort((a, b) => a.
 /** Whether held stock is exactly what the lines ask for, line by line. */
 function covers(held: Reservation[], lines: OrderLineRef[]): boolean {
   const key = (lineNo: number, sku: string) => `${lineNo}:${sku}`;
-  const wanted = new Map(lines.filter((line) => !line.madeToOrder).map((line) => [key(line.lineNo, line.sku), line.quantity]));
+  const wanted = new Map(
+    lines.filter((line) => !line.madeToOrder).map((line) => [key(line.lineNo, line.sku), line.quantity]),
+  );
   const got = new Map<string, number>();
   for (const r of held) got.set(key(r.lineNo, r.sku), (got.get(key(r.lineNo, r.sku)) ?? 0) + r.quantity);
   return wanted.size === got.size && [...wanted].every(([k, quantity]) => got.get(k) === quantity);
 }
 
 /** Locks an order's reservations in the given states, in lot order like every other stock writer. */
-function lockReservations(tx: Transaction, orderId: string, statuses: Array<Reservation['status']>): Promise<Reservation[]> {
-  return tx.select().from(reservations).where(and(eq(reservations.orderId, orderId), inArray(reservations.status, statuses))).orderBy(asc(reservations.lotId)).for('update');
+function lockReservations(
+  tx: Transaction,
+  orderId: string,
+  statuses: Array<Reservation['status']>,
+): Promise<Reservation[]> {
+  return tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), inArray(reservations.status, statuses)))
+    .orderBy(asc(reservations.lotId))
+    .for('update');
 }
 
 async function markReservations(tx: Transaction, rows: Reservation[], status: Reservation['status']): Promise<void> {
-  if (rows.length > 0) await tx.update(reservations).set({ status }).where(inArray(reservations.id, rows.map((r) => r.id)));
+  if (rows.length > 0)
+    await tx
+      .update(reservations)
+      .set({ status })
+      .where(
+        inArray(
+          reservations.id,
+          rows.map((r) => r.id),
+        ),
+      );
 }
 
 const units = (rows: Reservation[]) => rows.reduce((sum, r) => sum + r.quantity, 0);

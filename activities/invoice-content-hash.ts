@@ -20,11 +20,38 @@ export interface InvoiceContent {
 
 /** SHA-256 (hex) of the invoice content in a fixed field order: recomputing it later proves the archive is untouched. */
 export function invoiceContentHash(invoice: InvoiceContent): string {
-  const { number, orderId, kind, customerId, billTo, lines, subtotal, discountTotal, shipping, tax, total, currency, issuedAt } = invoice;
+  const {
+    number,
+    orderId,
+    kind,
+    customerId,
+    billTo,
+    lines,
+    subtotal,
+    discountTotal,
+    shipping,
+    tax,
+    total,
+    currency,
+    issuedAt,
+  } = invoice;
   const creditsInvoice = invoice.creditsInvoice ?? null;
-  const canonical = JSON.stringify(
-    { number, orderId, kind, creditsInvoice, customerId, billTo: sortKeys(billTo), lines: sortKeys(lines), subtotal, discountTotal, shipping, tax, total, currency, issuedAt },
-  );
+  const canonical = JSON.stringify({
+    number,
+    orderId,
+    kind,
+    creditsInvoice,
+    customerId,
+    billTo: sortKeys(billTo),
+    lines: sortKeys(lines),
+    subtotal,
+    discountTotal,
+    shipping,
+    tax,
+    total,
+    currency,
+    issuedAt,
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -26,11 +26,15 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
       try {
         return await db.transaction(async (tx) => {
           const [order] = await tx.select().from(orders).where(eq(orders.id, input.orderId));
-          if (!order) throw ApplicationFailure.nonRetryable(`There is no order ${input.orderId} to invoice.`, 'OrderNotFound');
+          if (!order)
+            throw ApplicationFailure.nonRetryable(`There is no order ${input.orderId} to invoice.`, 'OrderNotFound');
           const issuedAt = new Date();
           const number = await allocateNumber(tx, `INV-${issuedAt.getUTCFullYear()}`);
           const content = await invoiceContent(tx, order, number, issuedAt);
-          const [row] = await tx.insert(invoices).values({ ...content, issuedAt, contentHash: invoiceContentHash(content) }).returning();
+          const [row] = await tx
+            .insert(invoices)
+            .values({ ...content, issuedAt, contentHash: invoiceContentHash(content) })
+            .returning();
           return toIssued(row!);
         });
       } catch (error) {
@@ -47,15 +51,27 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
     async issueCreditNote(input: { orderId: string }): Promise<IssuedInvoice | null> {
       const existing = await findInvoice(db, input.orderId, 'credit_note');
       if (existing) return existing;
-      const [invoice] = await db.select().from(invoices).where(and(eq(invoices.orderId, input.orderId), eq(invoices.kind, 'invoice')));
+      const [invoice] = await db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.orderId, input.orderId), eq(invoices.kind, 'invoice')));
       if (!invoice) return null;
       try {
         return await db.transaction(async (tx) => {
           const issuedAt = new Date();
           const number = await allocateNumber(tx, `CN-${issuedAt.getUTCFullYear()}`);
           const { contentHash: _voided, deliveredAt: _delivered, ...copied } = invoice;
-          const content = { ...copied, number, kind: 'credit_note' as const, creditsInvoice: invoice.number, issuedAt: issuedAt.toISOString() };
-          const [row] = await tx.insert(invoices).values({ ...content, issuedAt, contentHash: invoiceContentHash(content) }).returning();
+          const content = {
+            ...copied,
+            number,
+            kind: 'credit_note' as const,
+            creditsInvoice: invoice.number,
+            issuedAt: issuedAt.toISOString(),
+          };
+          const [row] = await tx
+            .insert(invoices)
+            .values({ ...content, issuedAt, contentHash: invoiceContentHash(content) })
+            .returning();
           return toIssued(row!);
         });
       } catch (error) {
@@ -69,25 +85,47 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
 
     /** E-mails the invoice to the customer once and notes when it first went out. */
     async deliverInvoice(input: { orderId: string; number: string }): Promise<{ sent: boolean }> {
-      const [invoice] = await db.select().from(invoices).where(and(eq(invoices.number, input.number), eq(invoices.orderId, input.orderId)));
-      if (!invoice) throw ApplicationFailure.nonRetryable(`Order ${input.orderId} has no invoice ${input.number}.`, 'InvoiceNotFound');
+      const [invoice] = await db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.number, input.number), eq(invoices.orderId, input.orderId)));
+      if (!invoice)
+        throw ApplicationFailure.nonRetryable(
+          `Order ${input.orderId} has no invoice ${input.number}.`,
+          'InvoiceNotFound',
+        );
       const result = await notifier.send({
         orderId: invoice.orderId,
         template: 'invoice',
         channel: 'email',
         recipient: String(invoice.billTo.email),
         dedupeKey: `invoice:${invoice.number}`,
-        payload: { number: invoice.number, total: invoice.total, currency: invoice.currency, contentHash: invoice.contentHash },
+        payload: {
+          number: invoice.number,
+          total: invoice.total,
+          currency: invoice.currency,
+          contentHash: invoice.contentHash,
+        },
       });
       // The archive trigger lets delivered_at be filled once; a retry finds it set and leaves it.
-      await db.update(invoices).set({ deliveredAt: sql`now()` }).where(and(eq(invoices.number, invoice.number), isNull(invoices.deliveredAt)));
+      await db
+        .update(invoices)
+        .set({ deliveredAt: sql`now()` })
+        .where(and(eq(invoices.number, invoice.number), isNull(invoices.deliveredAt)));
       return result;
     },
   };
 }
 
-async function findInvoice(db: Database, orderId: string, kind: 'invoice' | 'credit_note' = 'invoice'): Promise<IssuedInvoice | undefined> {
-  const [row] = await db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, kind)));
+async function findInvoice(
+  db: Database,
+  orderId: string,
+  kind: 'invoice' | 'credit_note' = 'invoice',
+): Promise<IssuedInvoice | undefined> {
+  const [row] = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.orderId, orderId), eq(invoices.kind, kind)));
   return row ? toIssued(row) : undefined;
 }
 
@@ -101,9 +139,22 @@ async function allocateNumber(tx: Transaction, series: string): Promise<string> 
   return `${series}-${String(allocated!.value).padStart(6, '0')}`;
 }
 
-async function invoiceContent(tx: Transaction, order: typeof orders.$inferSelect, number: string, issuedAt: Date): Promise<InvoiceContent & { kind: 'invoice' }> {
+async function invoiceContent(
+  tx: Transaction,
+  order: typeof orders.$inferSelect,
+  number: string,
+  issuedAt: Date,
+): Promise<InvoiceContent & { kind: 'invoice' }> {
   const { pricing, request } = order;
-  const catalog = await tx.select({ sku: products.sku, name: products.name }).from(products).where(inArray(products.sku, pricing.lines.map((line) => line.sku)));
+  const catalog = await tx
+    .select({ sku: products.sku, name: products.name })
+    .from(products)
+    .where(
+      inArray(
+        products.sku,
+        pricing.lines.map((line) => line.sku),
+      ),
+    );
   const names = new Map(catalog.map((product) => [product.sku, product.name]));
   return {
     number,
@@ -111,7 +162,13 @@ async function invoiceContent(tx: Transaction, order: typeof orders.$inferSelect
     kind: 'invoice',
     customerId: order.customerId,
     billTo: { name: request.customer.name, email: request.customer.email, address: request.shippingAddress },
-    lines: pricing.lines.map((line) => ({ sku: line.sku, description: names.get(line.sku) ?? line.sku, quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.lineTotal })),
+    lines: pricing.lines.map((line) => ({
+      sku: line.sku,
+      description: names.get(line.sku) ?? line.sku,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      lineTotal: line.lineTotal,
+    })),
     subtotal: pricing.subtotal,
     discountTotal: pricing.discounts.reduce((sum, discount) => sum + discount.amount, 0),
     shipping: pricing.shipping,
@@ -122,5 +179,9 @@ async function invoiceContent(tx: Transaction, order: typeof orders.$inferSelect
   };
 }
 
-
-const toIssued = (row: typeof invoices.$inferSelect): IssuedInvoice => ({ number: row.number, total: row.total, currency: row.currency, contentHash: row.contentHash });
+const toIssued = (row: typeof invoices.$inferSelect): IssuedInvoice => ({
+  number: row.number,
+  total: row.total,
+  currency: row.currency,
+  contentHash: row.contentHash,
+});

@@ -7,7 +7,12 @@ import type { ActivityDeps } from './deps.js';
 export function createNotificationActivities({ db, notifier }: Pick<ActivityDeps, 'db' | 'notifier'>) {
   return {
     /** E-mails the customer once per dedupe key (the workflow passes order id and step). */
-    async notifyCustomer(input: { orderId: string; template: Notification['template']; dedupeKey: string; payload: Record<string, unknown> }): Promise<{ sent: boolean }> {
+    async notifyCustomer(input: {
+      orderId: string;
+      template: Notification['template'];
+      dedupeKey: string;
+      payload: Record<string, unknown>;
+    }): Promise<{ sent: boolean }> {
       const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
       if (!order) return { sent: false };
       return notifier.send({ ...input, channel: 'email', recipient: order.request.customer.email });

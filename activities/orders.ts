@@ -38,7 +38,8 @@ export interface VerificationProblem {
 function storableText<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
   if (Array.isArray(value)) return value.map(storableText) as T;
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storableText(item)])) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storableText(item)])) as T;
   return value;
 }
 
@@ -46,8 +47,14 @@ function storableText<T>(value: T): T {
 export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Re-checks an order against the catalog as it is now: every product exists and is sellable. */
-    async verifyOrder(input: { orderId: string; skus: string[] }): Promise<{ ok: true } | { ok: false; problems: VerificationProblem[] }> {
-      const found = await db.select({ sku: products.sku, active: products.active }).from(products).where(inArray(products.sku, input.skus));
+    async verifyOrder(input: {
+      orderId: string;
+      skus: string[];
+    }): Promise<{ ok: true } | { ok: false; problems: VerificationProblem[] }> {
+      const found = await db
+        .select({ sku: products.sku, active: products.active })
+        .from(products)
+        .where(inArray(products.sku, input.skus));
       const bySku = new Map(found.map((p) => [p.sku, p]));
       const problems = input.skus.flatMap((sku): VerificationProblem[] => {
         const product = bySku.get(sku);
@@ -69,15 +76,26 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** Applies a support correction of the shipping address or phone numbers to the stored order. */
     async applyInfoCorrection(input: { orderId: string; correction: InfoCorrection }): Promise<void> {
       await db.transaction(async (tx) => {
-        const [order] = await tx.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId)).for('update');
+        const [order] = await tx
+          .select({ request: orders.request })
+          .from(orders)
+          .where(eq(orders.id, input.orderId))
+          .for('update');
         if (!order) return;
         const { shippingAddress, customerPhone, customerName } = input.correction;
         const request: PlaceOrder = {
           ...order.request,
-          customer: { ...order.request.customer, ...(customerPhone ? { phone: customerPhone } : {}), ...(customerName ? { name: customerName } : {}) },
+          customer: {
+            ...order.request.customer,
+            ...(customerPhone ? { phone: customerPhone } : {}),
+            ...(customerName ? { name: customerName } : {}),
+          },
           shippingAddress: shippingAddress ? AddressSchema.parse(shippingAddress) : order.request.shippingAddress,
         };
-        await tx.update(orders).set({ request, updatedAt: sql`now()` }).where(eq(orders.id, input.orderId));
+        await tx
+          .update(orders)
+          .set({ request, updatedAt: sql`now()` })
+          .where(eq(orders.id, input.orderId));
       });
     },
 
@@ -104,7 +122,12 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
         if (inserted.length === 0) return;
         await tx
           .update(orders)
-          .set({ status: progress.status, updatedAt: sql`now()`, ...(progress.flags ? { flags: progress.flags } : {}), ...(progress.hold !== undefined ? { holdReason: progress.hold } : {}) })
+          .set({
+            status: progress.status,
+            updatedAt: sql`now()`,
+            ...(progress.flags ? { flags: progress.flags } : {}),
+            ...(progress.hold !== undefined ? { holdReason: progress.hold } : {}),
+          })
           .where(eq(orders.id, progress.orderId));
       });
     },
@@ -119,10 +142,16 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .returning({ customerId: orders.customerId, points: orders.pointsRedeemed });
         if (!order) {
           // A retry after the first call succeeded reports the same points, so the list of what was undone stays whole.
-          const [earlier] = await tx.select({ points: orders.pointsRedeemed, returnedAt: orders.pointsReturnedAt }).from(orders).where(eq(orders.id, input.orderId));
+          const [earlier] = await tx
+            .select({ points: orders.pointsRedeemed, returnedAt: orders.pointsReturnedAt })
+            .from(orders)
+            .where(eq(orders.id, input.orderId));
           return { returnedPoints: earlier?.returnedAt ? earlier.points : 0 };
         }
-        await tx.update(customers).set({ points: sql`${customers.points} + ${order.points}` }).where(eq(customers.id, order.customerId));
+        await tx
+          .update(customers)
+          .set({ points: sql`${customers.points} + ${order.points}` })
+          .where(eq(customers.id, order.customerId));
         return { returnedPoints: order.points };
       });
     },
@@ -131,19 +160,52 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
      * Adds a flag to an order whose workflow has ended (the workflow can no longer write its timeline):
      * a timeline entry after the last one, once per flag and provider transaction.
      */
-    async flagEndedOrder(input: { orderId: string; flag: string; reason: string; detail: Record<string, unknown> & { transactionId: string } }): Promise<{ flagged: boolean }> {
+    async flagEndedOrder(input: {
+      orderId: string;
+      flag: string;
+      reason: string;
+      detail: Record<string, unknown> & { transactionId: string };
+    }): Promise<{ flagged: boolean }> {
       return db.transaction(async (tx) => {
-        const [order] = await tx.select({ status: orders.status, flags: orders.flags }).from(orders).where(eq(orders.id, input.orderId)).for('update');
+        const [order] = await tx
+          .select({ status: orders.status, flags: orders.flags })
+          .from(orders)
+          .where(eq(orders.id, input.orderId))
+          .for('update');
         if (!order) return { flagged: false };
         const [earlier] = await tx
           .select({ id: orderEvents.id })
           .from(orderEvents)
-          .where(and(eq(orderEvents.orderId, input.orderId), eq(orderEvents.name, input.flag), sql`${orderEvents.detail}->>'transactionId' = ${input.detail.transactionId}`));
+          .where(
+            and(
+              eq(orderEvents.orderId, input.orderId),
+              eq(orderEvents.name, input.flag),
+              sql`${orderEvents.detail}->>'transactionId' = ${input.detail.transactionId}`,
+            ),
+          );
         if (earlier) return { flagged: false };
-        const [last] = await tx.select({ seq: sql<number>`coalesce(max(${orderEvents.seq}), 0)` }).from(orderEvents).where(eq(orderEvents.orderId, input.orderId));
-        await tx.insert(orderEvents).values({ orderId: input.orderId, seq: Number(last?.seq ?? 0) + 1, kind: 'flag', name: input.flag, status: order.status, actor: 'orchestrator', reason: input.reason, detail: input.detail, at: new Date() });
+        const [last] = await tx
+          .select({ seq: sql<number>`coalesce(max(${orderEvents.seq}), 0)` })
+          .from(orderEvents)
+          .where(eq(orderEvents.orderId, input.orderId));
+        await tx
+          .insert(orderEvents)
+          .values({
+            orderId: input.orderId,
+            seq: Number(last?.seq ?? 0) + 1,
+            kind: 'flag',
+            name: input.flag,
+            status: order.status,
+            actor: 'orchestrator',
+            reason: input.reason,
+            detail: input.detail,
+            at: new Date(),
+          });
         const flags = order.flags.includes(input.flag) ? order.flags : [...order.flags, input.flag];
-        await tx.update(orders).set({ flags, updatedAt: sql`now()` }).where(eq(orders.id, input.orderId));
+        await tx
+          .update(orders)
+          .set({ flags, updatedAt: sql`now()` })
+          .where(eq(orders.id, input.orderId));
         return { flagged: true };
       });
     },
@@ -157,7 +219,10 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .where(and(eq(orders.id, input.orderId), isNull(orders.pointsCreditedAt)))
           .returning({ customerId: orders.customerId, pricing: orders.pricing });
         if (!order || order.pricing.pointsEarned <= 0) return { creditedPoints: 0 };
-        await tx.update(customers).set({ points: sql`${customers.points} + ${order.pricing.pointsEarned}` }).where(eq(customers.id, order.customerId));
+        await tx
+          .update(customers)
+          .set({ points: sql`${customers.points} + ${order.pricing.pointsEarned}` })
+          .where(eq(customers.id, order.customerId));
         return { creditedPoints: order.pricing.pointsEarned };
       });
     },

@@ -25,14 +25,25 @@ const KIND = {
 export function createPaymentActivities({ db, payments: gateway }: Pick<ActivityDeps, 'db' | 'payments'>) {
   return {
     /** Opens the order's payment intent with the provider and remembers its id on the order; a reference opens an extra intent. */
-    async createPaymentIntent(input: { orderId: string; amount: number; currency: string; method: string; reference?: string | undefined }): Promise<{ intentId: string }> {
+    async createPaymentIntent(input: {
+      orderId: string;
+      amount: number;
+      currency: string;
+      method: string;
+      reference?: string | undefined;
+    }): Promise<{ intentId: string }> {
       const intent = await gateway.createIntent(input);
-      if (!input.reference) await db.update(orders).set({ paymentIntentId: intent.intentId }).where(eq(orders.id, input.orderId));
+      if (!input.reference)
+        await db.update(orders).set({ paymentIntentId: intent.intentId }).where(eq(orders.id, input.orderId));
       return intent;
     },
 
     /** Asks the customer for a new amount on an intent nobody has paid yet (the order was edited). */
-    async amendPaymentIntent(input: { intentId: string; amount: number; currency: string }): Promise<{ intentId: string }> {
+    async amendPaymentIntent(input: {
+      intentId: string;
+      amount: number;
+      currency: string;
+    }): Promise<{ intentId: string }> {
       return gateway.amendIntent(input);
     },
 
@@ -41,7 +52,9 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
      * `duplicateOf` names the earlier event that brought the same transaction: the provider told us
      * twice about one payment, which is no second payment. A retry of the same event is not a duplicate.
      */
-    async recordPaymentEvent(event: PaymentEventRecord & { eventId?: string | undefined }): Promise<{ recorded: boolean; duplicateOf?: string }> {
+    async recordPaymentEvent(
+      event: PaymentEventRecord & { eventId?: string | undefined },
+    ): Promise<{ recorded: boolean; duplicateOf?: string }> {
       const inserted = await db
         .insert(payments)
         .values({
@@ -58,18 +71,37 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
         .onConflictDoNothing()
         .returning({ id: payments.id });
       if (inserted.length > 0) return { recorded: true };
-      const [earlier] = await db.select({ eventId: payments.eventId }).from(payments).where(eq(payments.transactionId, event.transactionId));
+      const [earlier] = await db
+        .select({ eventId: payments.eventId })
+        .from(payments)
+        .where(eq(payments.transactionId, event.transactionId));
       if (!earlier || !event.eventId || earlier.eventId === event.eventId) return { recorded: false };
       // Rows from before event ids were kept name no event, but were brought by another one all the same.
       return { recorded: false, duplicateOf: earlier.eventId ?? 'an earlier event' };
     },
 
     /** Refunds money to the customer once per key and records it in the ledger. */
-    async refundPayment(input: { orderId: string; intentId: string; amount: number; currency: string; reason: string; idempotencyKey: string }): Promise<{ refundId: string }> {
+    async refundPayment(input: {
+      orderId: string;
+      intentId: string;
+      amount: number;
+      currency: string;
+      reason: string;
+      idempotencyKey: string;
+    }): Promise<{ refundId: string }> {
       const { refundId } = await gateway.refund(input);
       await db
         .insert(payments)
-        .values({ orderId: input.orderId, intentId: input.intentId, transactionId: refundId, kind: 'refund', amount: input.amount, currency: input.currency, failureReason: input.reason, occurredAt: new Date() })
+        .values({
+          orderId: input.orderId,
+          intentId: input.intentId,
+          transactionId: refundId,
+          kind: 'refund',
+          amount: input.amount,
+          currency: input.currency,
+          failureReason: input.reason,
+          occurredAt: new Date(),
+        })
         .onConflictDoNothing();
       return { refundId };
     },

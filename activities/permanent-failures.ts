@@ -17,8 +17,14 @@ export function failFastOnDataErrors<T extends Record<string, AnyActivity>>(acti
         return await activity(...args);
       } catch (error) {
         if (!isPermanentDataError(error)) throw error;
-        const { code, message } = (error as { code?: string; message?: string; cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
-        throw ApplicationFailure.create({ type: PERMANENT_DATA_ERROR, message: `${name}: Postgres refused the data (${code}): ${message}`, nonRetryable: true });
+        const { code, message } =
+          (error as { code?: string; message?: string; cause?: { code?: string; message?: string } }).cause ??
+          (error as { code?: string; message?: string });
+        throw ApplicationFailure.create({
+          type: PERMANENT_DATA_ERROR,
+          message: `${name}: Postgres refused the data (${code}): ${message}`,
+          nonRetryable: true,
+        });
       }
     };
   }

@@ -25,20 +25,38 @@ export interface BookedShipment {
 type ShipmentRow = typeof shipments.$inferSelect;
 type ShipmentStatus = ShipmentRow['status'];
 
-const PROGRESS: Record<Exclude<ShipmentEventType, 'exception'>, number> = { picked_up: 1, in_transit: 2, out_for_delivery: 3, delivered: 4 };
+const PROGRESS: Record<Exclude<ShipmentEventType, 'exception'>, number> = {
+  picked_up: 1,
+  in_transit: 2,
+  out_for_delivery: 3,
+  delivered: 4,
+};
 
 /** Carrier booking and parcel tracking. */
 export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'db' | 'carriers'>) {
   return {
     /** Books the order's parcel with the cheapest carrier that meets the deadline; a second call returns the first booking. */
-    async bookShipment(input: { orderId: string; urgent: boolean; requestedDeliveryBy?: string | undefined; now: string }): Promise<BookedShipment> {
-      const maxTransitDays = input.requestedDeliveryBy === undefined ? undefined : Math.floor((Date.parse(input.requestedDeliveryBy) - Date.parse(input.now)) / DAY_MS);
+    async bookShipment(input: {
+      orderId: string;
+      urgent: boolean;
+      requestedDeliveryBy?: string | undefined;
+      now: string;
+    }): Promise<BookedShipment> {
+      const maxTransitDays =
+        input.requestedDeliveryBy === undefined
+          ? undefined
+          : Math.floor((Date.parse(input.requestedDeliveryBy) - Date.parse(input.now)) / DAY_MS);
       const rates = await db.select().from(carrierRates);
       const existing = await findShipment(input.orderId);
       if (existing) return asBooked(existing, bookedInTime(existing, rates, maxTransitDays));
 
       const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
-      if (!order) throw ApplicationFailure.create({ type: 'OrderNotFound', message: `There is no order ${input.orderId}.`, nonRetryable: true });
+      if (!order)
+        throw ApplicationFailure.create({
+          type: 'OrderNotFound',
+          message: `There is no order ${input.orderId}.`,
+          nonRetryable: true,
+        });
       const [parcel] = await db
         .select({
           weightGrams: sql<number>`coalesce(sum(${orderLines.quantity} * ${products.weightGrams}), 0)`.mapWith(Number),
@@ -51,7 +69,11 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
 
       const choice = chooseCarrier({ weightGrams, volumeCm3, urgent: input.urgent, maxTransitDays }, rates);
       if (!choice) {
-        throw ApplicationFailure.create({ type: 'NoCarrier', message: `No carrier takes a parcel of ${weightGrams} g and ${volumeCm3} cm³${input.urgent ? ' by express' : ''}.`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'NoCarrier',
+          message: `No carrier takes a parcel of ${weightGrams} g and ${volumeCm3} cm³${input.urgent ? ' by express' : ''}.`,
+          nonRetryable: true,
+        });
       }
 
       const address = order.request.shippingAddress;
@@ -67,11 +89,21 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       try {
         await db
           .insert(shipments)
-          .values({ orderId: input.orderId, carrierId: choice.carrierId, service: choice.service, trackingNumber: booking.trackingNumber, cost: choice.cost, weightGrams, volumeCm3, eta: new Date(booking.eta) })
+          .values({
+            orderId: input.orderId,
+            carrierId: choice.carrierId,
+            service: choice.service,
+            trackingNumber: booking.trackingNumber,
+            cost: choice.cost,
+            weightGrams,
+            volumeCm3,
+            eta: new Date(booking.eta),
+          })
           .onConflictDoNothing({ target: shipments.orderId });
       } catch (error) {
         // Not recorded, so no cancellation would find it: give the booking back before failing.
-        if (isPermanentDataError(error)) await carriers.cancel({ carrierId: choice.carrierId, trackingNumber: booking.trackingNumber });
+        if (isPermanentDataError(error))
+          await carriers.cancel({ carrierId: choice.carrierId, trackingNumber: booking.trackingNumber });
         throw error;
       }
       const stored = (await findShipment(input.orderId))!;
@@ -88,10 +120,17 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       // A retry after the first call succeeded must report the same: the booking is cancelled.
       if (shipment.status === 'cancelled') return { cancelled: true };
       if (shipment.pickedUpAt || shipment.status !== 'booked') {
-        throw ApplicationFailure.create({ type: 'AlreadyPickedUp', message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to cancel.`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'AlreadyPickedUp',
+          message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to cancel.`,
+          nonRetryable: true,
+        });
       }
       await carriers.cancel({ carrierId: shipment.carrierId, trackingNumber: shipment.trackingNumber });
-      await db.update(shipments).set({ status: 'cancelled' }).where(and(eq(shipments.id, shipment.id), eq(shipments.status, 'booked')));
+      await db
+        .update(shipments)
+        .set({ status: 'cancelled' })
+        .where(and(eq(shipments.id, shipment.id), eq(shipments.status, 'booked')));
       return { cancelled: true };
     },
 
@@ -100,21 +139,39 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       const shipment = await findShipment(input.orderId);
       if (!shipment || shipment.status === 'cancelled') return { redirected: false };
       if (shipment.pickedUpAt || shipment.status !== 'booked') {
-        throw ApplicationFailure.create({ type: 'AlreadyPickedUp', message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to change its address.`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'AlreadyPickedUp',
+          message: `Shipment ${shipment.trackingNumber} is ${shipment.status}: too late to change its address.`,
+          nonRetryable: true,
+        });
       }
       const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
-      return carriers.redirect({ carrierId: shipment.carrierId, trackingNumber: shipment.trackingNumber, recipient: parcelRecipient(order!.request.shippingAddress) });
+      return carriers.redirect({
+        carrierId: shipment.carrierId,
+        trackingNumber: shipment.trackingNumber,
+        recipient: parcelRecipient(order!.request.shippingAddress),
+      });
     },
 
     /** Moves the shipment's status forward with a tracking event; late or repeated events change nothing. */
-    async recordShipmentEvent(input: { orderId: string; trackingNumber: string; type: ShipmentEventType; occurredAt: string }): Promise<{ status: string }> {
+    async recordShipmentEvent(input: {
+      orderId: string;
+      trackingNumber: string;
+      type: ShipmentEventType;
+      occurredAt: string;
+    }): Promise<{ status: string }> {
       return db.transaction(async (tx) => {
         const [shipment] = await tx
           .select()
           .from(shipments)
           .where(and(eq(shipments.orderId, input.orderId), eq(shipments.trackingNumber, input.trackingNumber)))
           .for('update');
-        if (!shipment) throw ApplicationFailure.create({ type: 'ShipmentNotFound', message: `Order ${input.orderId} has no shipment ${input.trackingNumber}.`, nonRetryable: true });
+        if (!shipment)
+          throw ApplicationFailure.create({
+            type: 'ShipmentNotFound',
+            message: `Order ${input.orderId} has no shipment ${input.trackingNumber}.`,
+            nonRetryable: true,
+          });
 
         const status = nextStatus(shipment, input.type);
         if (status === shipment.status) return { status };
@@ -141,13 +198,27 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
 }
 
 function asBooked(row: ShipmentRow, meetsDeadline: boolean): BookedShipment {
-  return { carrierId: row.carrierId, service: row.service, trackingNumber: row.trackingNumber, eta: row.eta.toISOString(), cost: row.cost, meetsDeadline };
+  return {
+    carrierId: row.carrierId,
+    service: row.service,
+    trackingNumber: row.trackingNumber,
+    eta: row.eta.toISOString(),
+    cost: row.cost,
+    meetsDeadline,
+  };
 }
 
 /** Whether an earlier booking meets the deadline, judged by its own carrier's bands as the first booking was. */
-function bookedInTime(row: ShipmentRow, rates: ReadonlyArray<CarrierRate>, maxTransitDays: number | undefined): boolean {
+function bookedInTime(
+  row: ShipmentRow,
+  rates: ReadonlyArray<CarrierRate>,
+  maxTransitDays: number | undefined,
+): boolean {
   const ownBands = rates.filter((rate) => rate.carrierId === row.carrierId && rate.service === row.service);
-  const choice = chooseCarrier({ weightGrams: row.weightGrams, volumeCm3: row.volumeCm3, urgent: false, maxTransitDays }, ownBands);
+  const choice = chooseCarrier(
+    { weightGrams: row.weightGrams, volumeCm3: row.volumeCm3, urgent: false, maxTransitDays },
+    ownBands,
+  );
   return choice?.meetsDeadline ?? maxTransitDays === undefined;
 }
 
@@ -157,11 +228,24 @@ function nextStatus(shipment: Pick<ShipmentRow, 'status' | 'pickedUpAt'>, event:
   if (current === 'cancelled' || current === 'delivered') return current;
   if (event === 'exception') return 'exception';
   // The step reached before an exception is not stored; the pickup time is the progress we still know.
-  const reached = current === 'exception' ? (shipment.pickedUpAt ? PROGRESS.picked_up : 0) : current === 'booked' ? 0 : PROGRESS[current];
+  const reached =
+    current === 'exception'
+      ? shipment.pickedUpAt
+        ? PROGRESS.picked_up
+        : 0
+      : current === 'booked'
+        ? 0
+        : PROGRESS[current];
   return PROGRESS[event] > reached ? event : current;
 }
 
 /** The part of a shipping address a carrier's label needs. */
 function parcelRecipient(address: PlaceOrder['shippingAddress']): ParcelBooking['recipient'] {
-  return { name: address.recipient, country: address.country, city: address.city, postalCode: address.postalCode, line1: address.line1 };
+  return {
+    name: address.recipient,
+    country: address.country,
+    city: address.city,
+    postalCode: address.postalCode,
+    line1: address.line1,
+  };
 }

@@ -21,7 +21,12 @@ export function createSurveyActivities({ db, notifier }: Pick<ActivityDeps, 'db'
     },
 
     /** Stores the first answer to an order's survey; later answers change nothing. */
-    async recordFeedback(input: { orderId: string; ratings: { product: number; delivery: number; service: number }; comment?: string | undefined; submittedAt: string }): Promise<{ recorded: boolean }> {
+    async recordFeedback(input: {
+      orderId: string;
+      ratings: { product: number; delivery: number; service: number };
+      comment?: string | undefined;
+      submittedAt: string;
+    }): Promise<{ recorded: boolean }> {
       const updated = await db
         .update(surveys)
         .set({

@@ -27,7 +27,8 @@ export function createMethodRegistry() {
     /** The methods `path` answers, sorted; empty for a path no route has. */
     allowedFor(path: string): string[] {
       const methods = new Set<string>();
-      for (const { pattern, methods: own } of routes.values()) if (pattern.test(path)) own.forEach((method) => methods.add(method));
+      for (const { pattern, methods: own } of routes.values())
+        if (pattern.test(path)) own.forEach((method) => methods.add(method));
       return [...methods].sort();
     },
   };

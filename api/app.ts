@@ -2,7 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import type { Config } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
@@ -38,7 +43,11 @@ export interface AppDeps {
 
 /** Builds the Fastify app: auth, problem+json errors, OpenAPI at /docs, and every route. */
 export async function buildApp(deps: AppDeps) {
-  const app = Fastify({ logger: safeLoggerOptions(deps.logger ?? false), bodyLimit: 256 * 1024, frameworkErrors: frameworkProblem }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger: safeLoggerOptions(deps.logger ?? false),
+    bodyLimit: 256 * 1024,
+    frameworkErrors: frameworkProblem,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Registered before any route, so every route gets them: the methods per path (for 405), the
@@ -72,7 +81,13 @@ export async function buildApp(deps: AppDeps) {
   await registerRateLimits(app, auth, deps.config.limits.requestsPerMinute);
   const pricingRules = defaultPricingRules(deps.config.currency);
   registerMetrics(app, deps.db, auth);
-  await app.register(codecRoutes, { prefix: '/codec', auth, codec: createEncryptionCodec(deps.config.temporal.payloadKeys), uiOrigins: deps.config.temporal.uiOrigins, openToLocalUi: deps.config.usingDevKeys });
+  await app.register(codecRoutes, {
+    prefix: '/codec',
+    auth,
+    codec: createEncryptionCodec(deps.config.temporal.payloadKeys),
+    uiOrigins: deps.config.temporal.uiOrigins,
+    openToLocalUi: deps.config.usingDevKeys,
+  });
   await app.register(systemRoutes, { db: deps.db, temporal: deps.temporal, namespace: deps.config.temporal.namespace });
   await app.register(orderRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, pricingRules, auth });
   await app.register(orderListRoutes, { db: deps.db, auth });
@@ -81,7 +96,17 @@ export async function buildApp(deps: AppDeps) {
   await app.register(catalogRoutes, { db: deps.db, auth });
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
-  await app.register(paymentWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.paymentWebhookSecret, taskQueue: deps.config.temporal.taskQueue });
-  await app.register(carrierWebhookRoutes, { db: deps.db, temporal: deps.temporal, secret: deps.config.carrierWebhookSecret, taskQueue: deps.config.temporal.taskQueue });
+  await app.register(paymentWebhookRoutes, {
+    db: deps.db,
+    temporal: deps.temporal,
+    secret: deps.config.paymentWebhookSecret,
+    taskQueue: deps.config.temporal.taskQueue,
+  });
+  await app.register(carrierWebhookRoutes, {
+    db: deps.db,
+    temporal: deps.temporal,
+    secret: deps.config.carrierWebhookSecret,
+    taskQueue: deps.config.temporal.taskQueue,
+  });
   return app;
 }

@@ -28,7 +28,8 @@ export function createAuth(keys: ReadonlyArray<ApiKey>) {
   function authenticate(request: FastifyRequest): Caller {
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(\S+)$/i);
-    if (!match) throw new Problem(401, 'unauthorized', 'Unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
+    if (!match)
+      throw new Problem(401, 'unauthorized', 'Unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
     const caller = callerByHash.get(hash(match[1]!));
     if (!caller) throw new Problem(401, 'unauthorized', 'Unauthorized', 'The API key is not known.');
     return caller;
@@ -44,7 +45,8 @@ export function createAuth(keys: ReadonlyArray<ApiKey>) {
     require(...roles: Role[]): onRequestHookHandler {
       return async (request) => {
         const caller = authenticate(request);
-        if (caller.role !== 'admin' && !roles.includes(caller.role)) throw new Problem(403, 'forbidden', 'Forbidden', `This action needs one of the roles: ${roles.join(', ')}.`);
+        if (caller.role !== 'admin' && !roles.includes(caller.role))
+          throw new Problem(403, 'forbidden', 'Forbidden', `This action needs one of the roles: ${roles.join(', ')}.`);
         request.role = caller.role;
         request.caller = caller;
       };

@@ -25,7 +25,11 @@ export function requestDeadline(temporal: Pick<Client, 'withDeadline'>, timeoutM
   return (route: RouteOptions): void => {
     const handler = route.handler as RouteOptions['handler'] & { [WRAPPED]?: true };
     if (handler[WRAPPED] || route.url.startsWith('/docs')) return;
-    const withDeadline: RouteOptions['handler'] & { [WRAPPED]?: true } = async function (this: unknown, request, reply) {
+    const withDeadline: RouteOptions['handler'] & { [WRAPPED]?: true } = async function (
+      this: unknown,
+      request,
+      reply,
+    ) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -33,7 +37,9 @@ export function requestDeadline(temporal: Pick<Client, 'withDeadline'>, timeoutM
           reject(requestTimeoutProblem(timeoutMs));
         }, timeoutMs + GRACE_MS);
       });
-      const handled = temporal.withDeadline(Date.now() + timeoutMs, async () => handler.call(this as never, request, reply));
+      const handled = temporal.withDeadline(Date.now() + timeoutMs, async () =>
+        handler.call(this as never, request, reply),
+      );
       // The route may still fail after we answered; that failure has nobody left to hear it.
       handled.catch(() => {});
       try {

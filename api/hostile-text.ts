@@ -23,10 +23,26 @@ export async function refuseHostileText(request: FastifyRequest): Promise<void> 
     ['body', request.body, true],
     ['querystring', request.query, false],
     ['params', request.params, false],
-    ['headers', Object.fromEntries([...READ_HEADERS, ...declaredHeaders(request)].map((header) => [header, request.headers[header]])), false],
+    [
+      'headers',
+      Object.fromEntries(
+        [...READ_HEADERS, ...declaredHeaders(request)].map((header) => [header, request.headers[header]]),
+      ),
+      false,
+    ],
   ];
   for (const [where, value, freeText] of sources) {
-    const errors = findHostileText(value, freeText).map((issue) => ({ path: fieldPath(issue.path) || where, message: issue.message }));
-    if (errors.length) throw new Problem(400, 'validation-error', 'Invalid request', `The request ${where} has text no field may hold: NUL bytes, control characters or unpaired surrogates.`, errors);
+    const errors = findHostileText(value, freeText).map((issue) => ({
+      path: fieldPath(issue.path) || where,
+      message: issue.message,
+    }));
+    if (errors.length)
+      throw new Problem(
+        400,
+        'validation-error',
+        'Invalid request',
+        `The request ${where} has text no field may hold: NUL bytes, control characters or unpaired surrogates.`,
+        errors,
+      );
   }
 }

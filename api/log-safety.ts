@@ -1,7 +1,17 @@
 import type { FastifyServerOptions } from 'fastify';
 
 /** Error fields that say what went wrong without saying about whom (no SQL parameters, no row details). */
-const SAFE_FIELDS = ['code', 'statusCode', 'severity', 'routine', 'schema_name', 'table_name', 'column_name', 'constraint_name', 'validationContext'] as const;
+const SAFE_FIELDS = [
+  'code',
+  'statusCode',
+  'severity',
+  'routine',
+  'schema_name',
+  'table_name',
+  'column_name',
+  'constraint_name',
+  'validationContext',
+] as const;
 const MAX_CAUSES = 3;
 
 /** Drizzle puts a failed query's parameters (e-mails, names, addresses) into the message itself. */
@@ -15,12 +25,19 @@ function withoutParameters(message: string): string {
  * Postgres fields that name a constraint or column, and the same for its causes. Never the driver's
  * `parameters`/`query` arguments, a row's `detail` ("Key (email)=(…)") or a request body.
  */
-export function safeErrorForLog(error: unknown, depth = 0): { type: string; message: string; stack: string; [field: string]: unknown } {
+export function safeErrorForLog(
+  error: unknown,
+  depth = 0,
+): { type: string; message: string; stack: string; [field: string]: unknown } {
   if (!(error instanceof Error)) return { type: typeof error, message: '[non-error value]', stack: '' };
   const type = error.constructor?.name ?? error.name;
   const message = withoutParameters(error.message);
   const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  const kept: { type: string; message: string; stack: string; [field: string]: unknown } = { type, message, stack: [`${type}: ${message}`, ...frames].join('\n') };
+  const kept: { type: string; message: string; stack: string; [field: string]: unknown } = {
+    type,
+    message,
+    stack: [`${type}: ${message}`, ...frames].join('\n'),
+  };
   const fields = error as unknown as Record<string, unknown>;
   for (const field of SAFE_FIELDS) {
     const value = fields[field];
@@ -39,6 +56,9 @@ export function safeLoggerOptions(logger: LoggerOption): LoggerOption {
   return {
     ...options,
     serializers: { ...options.serializers, err: safeErrorForLog, error: safeErrorForLog },
-    redact: options.redact ?? { paths: ['body', 'req.body', 'request.body', 'req.headers.authorization', 'req.headers["x-signature"]'], censor: '[redacted]' },
+    redact: options.redact ?? {
+      paths: ['body', 'req.body', 'request.body', 'req.headers.authorization', 'req.headers["x-signature"]'],
+      censor: '[redacted]',
+    },
   };
 }

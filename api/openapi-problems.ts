@@ -20,7 +20,8 @@ const MEANING: Record<number, string> = {
 };
 
 type Hooks = RouteOptions['onRequest'];
-const hasHooks = (hooks: Hooks | RouteOptions['preValidation']) => (Array.isArray(hooks) ? hooks.length > 0 : Boolean(hooks));
+const hasHooks = (hooks: Hooks | RouteOptions['preValidation']) =>
+  Array.isArray(hooks) ? hooks.length > 0 : Boolean(hooks);
 
 /** The problem statuses every route of this shape can answer with. */
 function standardStatuses(route: RouteOptions): number[] {
@@ -48,7 +49,10 @@ export function declareStandardProblems(route: RouteOptions): void {
   route.schema = { ...schema, response };
 }
 
-type Operations = Record<string, { responses?: Record<string, { description?: string; content?: Record<string, unknown> }> }>;
+type Operations = Record<
+  string,
+  { responses?: Record<string, { description?: string; content?: Record<string, unknown> }> }
+>;
 
 /** A swagger `transformObject`: error answers are `application/problem+json`, each with what it means. */
 export const problemMediaType: SwaggerTransformObject = (document) => {
@@ -58,12 +62,14 @@ export const problemMediaType: SwaggerTransformObject = (document) => {
     for (const operation of Object.values(operations)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (Number(status) < 400) continue;
-        const json = response.content?.['application/json'] as { schema?: { properties?: Record<string, unknown> } } | undefined;
+        const json = response.content?.['application/json'] as
+          { schema?: { properties?: Record<string, unknown> } } | undefined;
         // /ready's 503 is its own JSON report, not a problem.
         const isProblem = ['type', 'title', 'status'].every((field) => json?.schema?.properties?.[field]);
         if (!json || !isProblem) continue;
         response.content = { 'application/problem+json': json };
-        if (!response.description || response.description === 'Default Response') response.description = MEANING[Number(status)] ?? 'Problem';
+        if (!response.description || response.description === 'Default Response')
+          response.description = MEANING[Number(status)] ?? 'Problem';
       }
     }
   }

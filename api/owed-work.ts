@@ -9,14 +9,20 @@ import { deliverOwedWebhooks } from './webhooks/deliveries.js';
  * webhook events that never reached their order. A crash or an outage between recording and acting
  * so never leaves an order `received` for good or a payment unseen. Safe in every API process at once.
  */
-export function sweepOwedWork(deps: { db: Database; temporal: Client; taskQueue: string; log?: (message: string) => void }, intervalMs: number): { stop(): Promise<void> } {
+export function sweepOwedWork(
+  deps: { db: Database; temporal: Client; taskQueue: string; log?: (message: string) => void },
+  intervalMs: number,
+): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const sweep = async () => {
     const workflows = await startOwedWorkflows(deps, intervalMs);
     const webhooks = await deliverOwedWebhooks(deps, intervalMs);
     const done = workflows.started.length + webhooks.delivered.length;
     const owed = workflows.failed.length + webhooks.failed.length;
-    if (done || owed) deps.log?.(`owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events delivered, ${owed} still owed`);
+    if (done || owed)
+      deps.log?.(
+        `owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events delivered, ${owed} still owed`,
+      );
   };
   const timer = setInterval(() => {
     running = running.then(sweep).catch(() => {});

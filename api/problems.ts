@@ -6,7 +6,13 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 
 /** The documented shape of every error answer. */
 export const ProblemSchema = z
-  .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() })
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
   .loose();
 
 /** One field-level reason a request was refused. */
@@ -30,14 +36,24 @@ export class Problem extends Error {
 
   /** The JSON body sent for this problem. */
   toJSON() {
-    return { type: `/problems/${this.slug}`, title: this.title, status: this.status, ...(this.detail ? { detail: this.detail } : {}), ...(this.errors ? { errors: this.errors } : {}), ...this.extra };
+    return {
+      type: `/problems/${this.slug}`,
+      title: this.title,
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+      ...this.extra,
+    };
   }
 }
 
 /** Turns `['lines', 0, 'sku']` or `/lines/0/sku` into `lines[0].sku`. */
 export function fieldPath(path: ReadonlyArray<PropertyKey> | string): string {
   const parts = typeof path === 'string' ? path.split('/').filter(Boolean) : path.map(String);
-  return parts.reduce<string>((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+  return parts.reduce<string>(
+    (acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+    '',
+  );
 }
 
 const STATUS_SLUG: Record<number, [string, string]> = {
@@ -73,10 +89,16 @@ function isTemporalTimeout(error: unknown): boolean {
 
 /** Fastify's `frameworkErrors`: errors raised before routing (an undecodable URL) leave as problems too. */
 export function frameworkProblem(error: FastifyError, _request: unknown, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  const status =
+    typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   const problem =
     status === 500
-      ? new Problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; the request can be retried.')
+      ? new Problem(
+          500,
+          'internal-error',
+          'Internal error',
+          'Something went wrong on our side; the request can be retried.',
+        )
       : new Problem(status, ...(STATUS_SLUG[status] ?? ['client-error', 'Client error']), error.message);
   void reply.status(status).type('application/problem+json').send(problem.toJSON());
 }
@@ -88,7 +110,10 @@ const RETRY_AFTER_SECONDS = '5';
  * Makes every error leave as `application/problem+json`, with no stack traces and no 5xx detail.
  * `allowedMethods` names the methods a path has, so a known path asked with another method is a 405.
  */
-export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (path: string) => string[] = () => []): void {
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  allowedMethods: (path: string) => string[] = () => [],
+): void {
   app.setErrorHandler((error: FastifyError | Problem, request, reply) => {
     let problem: Problem;
     if (error instanceof Problem) {
@@ -104,10 +129,21 @@ export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (p
         }
         return [{ path: base || where, message: issue.message ?? 'is invalid' }];
       });
-      problem = new Problem(400, 'validation-error', 'Invalid request', `The request ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`, errors);
+      problem = new Problem(
+        400,
+        'validation-error',
+        'Invalid request',
+        `The request ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
+        errors,
+      );
     } else if (isTemporalUnavailable(error)) {
       request.log.warn({ err: error }, 'Temporal unavailable');
-      problem = new Problem(503, 'orchestrator-unavailable', 'Order orchestrator unavailable', 'The workflow service did not answer; nothing was changed, the request can be retried.');
+      problem = new Problem(
+        503,
+        'orchestrator-unavailable',
+        'Order orchestrator unavailable',
+        'The workflow service did not answer; nothing was changed, the request can be retried.',
+      );
     } else if (isTemporalTimeout(error)) {
       request.log.warn({ err: error }, 'Temporal call timed out');
       problem = new Problem(
@@ -118,13 +154,23 @@ export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (p
       );
     } else if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      problem = new Problem(503, 'database-unavailable', 'Database unavailable', 'The database did not answer in time; the request can be retried.');
+      problem = new Problem(
+        503,
+        'database-unavailable',
+        'Database unavailable',
+        'The database did not answer in time; the request can be retried.',
+      );
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       const [slug, title] = STATUS_SLUG[error.statusCode] ?? ['client-error', 'Client error'];
       problem = new Problem(error.statusCode, slug, title, error.message);
     } else {
       request.log.error({ err: error }, 'unhandled error');
-      problem = new Problem(500, 'internal-error', 'Internal error', 'Something went wrong on our side; the request can be retried.');
+      problem = new Problem(
+        500,
+        'internal-error',
+        'Internal error',
+        'Something went wrong on our side; the request can be retried.',
+      );
     }
     if (problem.status === 503 || problem.status === 504) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.status(problem.status).type('application/problem+json').send(problem.toJSON());
@@ -133,8 +179,17 @@ export function registerProblemHandlers(app: FastifyInstance, allowedMethods: (p
     const path = request.url.split('?')[0] ?? '/';
     const allowed = allowedMethods(path);
     if (allowed.length > 0) {
-      const problem = new Problem(405, 'method-not-allowed', 'Method not allowed', `${path} answers ${allowed.join(', ')}, not ${request.method}.`);
-      return reply.status(405).header('allow', allowed.join(', ')).type('application/problem+json').send(problem.toJSON());
+      const problem = new Problem(
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${path} answers ${allowed.join(', ')}, not ${request.method}.`,
+      );
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .type('application/problem+json')
+        .send(problem.toJSON());
     }
     const problem = new Problem(404, 'not-found', 'Not found', `No route ${request.method} ${path}`);
     return reply.status(404).type('application/problem+json').send(problem.toJSON());

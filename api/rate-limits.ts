@@ -21,7 +21,12 @@ export async function registerRateLimits(app: FastifyInstance, auth: Auth, perMi
       return caller ? `key:${caller.name}` : `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) =>
-      new Problem(context.statusCode, 'too-many-requests', 'Too many requests', `At most ${context.max} requests a minute per API key; retry in ${context.after}.`),
+      new Problem(
+        context.statusCode,
+        'too-many-requests',
+        'Too many requests',
+        `At most ${context.max} requests a minute per API key; retry in ${context.after}.`,
+      ),
   });
   // An app-wide hook, not the plugin's per-route one: it must count a request before authentication can
   // refuse it, or guessing keys would never be limited.

@@ -40,7 +40,10 @@ function pairList<T>(rule: string, entry: (name: string, value: string) => T | u
     .trim()
     .transform((list, ctx) => {
       const values: T[] = [];
-      for (const part of list.split(',').map((item) => item.trim()).filter(Boolean)) {
+      for (const part of list
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)) {
         const colon = part.indexOf(':');
         const [name, value] = colon < 0 ? [part, ''] : [part.slice(0, colon), part.slice(colon + 1)];
         const parsed = entry(name, value);
@@ -57,16 +60,24 @@ function pairList<T>(rule: string, entry: (name: string, value: string) => T | u
 const KEY_NAME = /^[A-Za-z0-9][\w.-]{0,39}$/;
 
 // `role:name:key`, or the older `role:key` named after its role. Keys with the same name are one caller (rotation).
-const ApiKeysSchema = pairList(`role:name:key (or role:key) with role one of ${ROLES.join(', ')}, a name of letters, digits, . _ - and a key of 16+ characters`, (role, rest): ApiKey | undefined => {
-  const parts = rest.split(':');
-  const [name, key] = parts.length === 1 ? [role, parts[0]!] : parts.length === 2 ? [parts[0]!, parts[1]!] : ['', ''];
-  return ROLES.includes(role as Role) && KEY_NAME.test(name) && key.length >= 16 ? { key, role: role as Role, name } : undefined;
-});
+const ApiKeysSchema = pairList(
+  `role:name:key (or role:key) with role one of ${ROLES.join(', ')}, a name of letters, digits, . _ - and a key of 16+ characters`,
+  (role, rest): ApiKey | undefined => {
+    const parts = rest.split(':');
+    const [name, key] = parts.length === 1 ? [role, parts[0]!] : parts.length === 2 ? [parts[0]!, parts[1]!] : ['', ''];
+    return ROLES.includes(role as Role) && KEY_NAME.test(name) && key.length >= 16
+      ? { key, role: role as Role, name }
+      : undefined;
+  },
+);
 
-const PayloadKeysSchema = pairList('id:key with a key of 32 bytes in base64 (openssl rand -base64 32)', (id, encoded) => {
-  const key = Buffer.from(encoded, 'base64');
-  return /^[\w.-]{1,40}$/.test(id) && key.length === 32 ? { id, key } : undefined;
-});
+const PayloadKeysSchema = pairList(
+  'id:key with a key of 32 bytes in base64 (openssl rand -base64 32)',
+  (id, encoded) => {
+    const key = Buffer.from(encoded, 'base64');
+    return /^[\w.-]{1,40}$/.test(id) && key.length === 32 ? { id, key } : undefined;
+  },
+);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -88,10 +99,24 @@ const EnvSchema = z.object({
   PAYMENT_WEBHOOK_SECRET: optional,
   CARRIER_WEBHOOK_SECRET: optional,
   PAYLOAD_CODEC_KEYS: optional.pipe(PayloadKeysSchema.optional()),
-  TEMPORAL_UI_ORIGINS: optional.pipe(z.string().transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)).pipe(z.array(z.url())).optional()),
+  TEMPORAL_UI_ORIGINS: optional.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url()))
+      .optional(),
+  ),
   SANDBOX_CARRIER_DAY: DurationSchema.prefault('1d'),
   PLACEMENT_SWEEP_INTERVAL: DurationSchema.prefault('30s'),
-  CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').default('EUR'),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
+    .default('EUR'),
   POLICY_PAYMENT_TIMEOUT: DurationSchema.prefault('30m'),
   POLICY_CONFIRMATION_TIMEOUT: DurationSchema.prefault('1d'),
   POLICY_SHORTAGE_DECISION_TIMEOUT: DurationSchema.prefault('2d'),
@@ -126,11 +151,19 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY,
       tls: env.TEMPORAL_TLS_CERT_PATH
-        ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH!, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+        ? {
+            certPath: env.TEMPORAL_TLS_CERT_PATH,
+            keyPath: env.TEMPORAL_TLS_KEY_PATH!,
+            caPath: env.TEMPORAL_TLS_CA_PATH,
+            serverName: env.TEMPORAL_TLS_SERVER_NAME,
+          }
         : undefined,
       uiPort: env.TEMPORAL_UI_PORT,
       /** Where Temporal UI runs: the origins allowed to call the codec endpoint from the browser. */
-      uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [`http://localhost:${env.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`],
+      uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+      ],
       /** Keys for the payload codec: the first encrypts, all decrypt. */
       payloadKeys: env.PAYLOAD_CODEC_KEYS ?? (dev ? [DEV_PAYLOAD_KEY] : []),
     },
@@ -143,7 +176,10 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     /** Deadlines of the API: a whole request, and one statement (or connection attempt) of its database. */
     api: { requestTimeoutMs: env.API_REQUEST_TIMEOUT, dbStatementTimeoutMs: env.API_DB_STATEMENT_TIMEOUT },
     carrierWebhookSecret: env.CARRIER_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
-    limits: { requestsPerMinute: env.RATE_LIMIT_PER_MINUTE, openUnpaidOrdersPerCustomer: env.MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER },
+    limits: {
+      requestsPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      openUnpaidOrdersPerCustomer: env.MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER,
+    },
     policy: {
       paymentTimeoutMs: env.POLICY_PAYMENT_TIMEOUT,
       confirmationTimeoutMs: env.POLICY_CONFIRMATION_TIMEOUT,
@@ -177,12 +213,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, reader: ConfigR
   const config = toConfig(parsed.data);
   const problems: string[] = [];
   const required = `required (dev defaults only with ${DEV_DEFAULTS_HINT})`;
-  if (config.env === 'production' && parsed.data.DEV_DEFAULTS === '1') problems.push('  DEV_DEFAULTS: never in production');
+  if (config.env === 'production' && parsed.data.DEV_DEFAULTS === '1')
+    problems.push('  DEV_DEFAULTS: never in production');
   if (reader === 'api' && config.apiKeys.length === 0) problems.push(`  API_KEYS: ${required}; entries role:name:key`);
   if (reader !== 'tool' && !config.paymentWebhookSecret) problems.push(`  PAYMENT_WEBHOOK_SECRET: ${required}`);
   if (reader !== 'tool' && !config.carrierWebhookSecret) problems.push(`  CARRIER_WEBHOOK_SECRET: ${required}`);
-  if (reader !== 'tool' && config.temporal.payloadKeys.length === 0) problems.push(`  PAYLOAD_CODEC_KEYS: ${required}; entries id:base64-key of 32 bytes`);
-  if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH) problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
+  if (reader !== 'tool' && config.temporal.payloadKeys.length === 0)
+    problems.push(`  PAYLOAD_CODEC_KEYS: ${required}; entries id:base64-key of 32 bytes`);
+  if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH)
+    problems.push('  TEMPORAL_TLS_KEY_PATH: required with TEMPORAL_TLS_CERT_PATH');
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return config;
 }

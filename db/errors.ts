@@ -1,7 +1,11 @@
 /** The codes on an error and on the errors it wraps (drizzle wraps the driver's), outermost first. */
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
-  for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+  for (
+    let current = error, depth = 0;
+    current && depth < 5;
+    current = (current as { cause?: unknown }).cause, depth++
+  ) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') codes.push(code);
   }
@@ -35,9 +39,22 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /** postgres.js's own codes for a connection that could not be made or was lost. */
-const DRIVER_CODES = new Set(['CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const DRIVER_CODES = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 /** True when Postgres did not answer in time or could not be reached. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || DRIVER_CODES.has(code) || code.startsWith('08'));
+  return errorCodes(error).some(
+    (code) => UNAVAILABLE_CODES.has(code) || DRIVER_CODES.has(code) || code.startsWith('08'),
+  );
 }

@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
 import type { Review } from '../domain/risk.js';
@@ -7,30 +21,43 @@ import type { Review } from '../domain/risk.js';
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
 /** Buyers, with their membership level and loyalty points. */
-export const customers = pgTable('customers', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  email: text('email').notNull().unique(),
-  phone: text('phone').notNull(),
-  memberLevel: text('member_level', { enum: ['standard', 'silver', 'gold', 'platinum'] }).notNull().default('standard'),
-  points: integer('points').notNull().default(0),
-  createdAt: createdAt(),
-}, (t) => [check('customers_points_non_negative', sql`${t.points} >= 0`)]);
+export const customers = pgTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    email: text('email').notNull().unique(),
+    phone: text('phone').notNull(),
+    memberLevel: text('member_level', { enum: ['standard', 'silver', 'gold', 'platinum'] })
+      .notNull()
+      .default('standard'),
+    points: integer('points').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [check('customers_points_non_negative', sql`${t.points} >= 0`)],
+);
 
 /** The catalog; prices in minor units. */
-export const products = pgTable('products', {
-  sku: text('sku').primaryKey(),
-  name: text('name').notNull(),
-  category: text('category').notNull(),
-  priceMinor: integer('price_minor').notNull(),
-  currency: text('currency').notNull(),
-  weightGrams: integer('weight_grams').notNull(),
-  volumeCm3: integer('volume_cm3').notNull(),
-  madeToOrder: boolean('made_to_order').notNull().default(false),
-  active: boolean('active').notNull().default(true),
-  /** Units only urgent orders may take: contended stock goes to urgent orders first. */
-  urgentReserve: integer('urgent_reserve').notNull().default(0),
-}, (t) => [check('products_price_positive', sql`${t.priceMinor} > 0`), check('products_urgent_reserve_non_negative', sql`${t.urgentReserve} >= 0`)]);
+export const products = pgTable(
+  'products',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name').notNull(),
+    category: text('category').notNull(),
+    priceMinor: integer('price_minor').notNull(),
+    currency: text('currency').notNull(),
+    weightGrams: integer('weight_grams').notNull(),
+    volumeCm3: integer('volume_cm3').notNull(),
+    madeToOrder: boolean('made_to_order').notNull().default(false),
+    active: boolean('active').notNull().default(true),
+    /** Units only urgent orders may take: contended stock goes to urgent orders first. */
+    urgentReserve: integer('urgent_reserve').notNull().default(0),
+  },
+  (t) => [
+    check('products_price_positive', sql`${t.priceMinor} > 0`),
+    check('products_urgent_reserve_non_negative', sql`${t.urgentReserve} >= 0`),
+  ],
+);
 
 /** Warehouses and the product categories each may serve. */
 export const warehouses = pgTable('warehouses', {
@@ -40,20 +67,28 @@ export const warehouses = pgTable('warehouses', {
 });
 
 /** Stock by lot: FIFO by receipt date; reserved never exceeds on hand. */
-export const stockLots = pgTable('stock_lots', {
-  id: serial('id').primaryKey(),
-  sku: text('sku').notNull().references(() => products.sku),
-  warehouseId: text('warehouse_id').notNull().references(() => warehouses.id),
-  lotCode: text('lot_code').notNull().unique(),
-  receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
-  onHand: integer('on_hand').notNull(),
-  reserved: integer('reserved').notNull().default(0),
-}, (t) => [
-  check('stock_lots_on_hand_non_negative', sql`${t.onHand} >= 0`),
-  check('stock_lots_reserved_non_negative', sql`${t.reserved} >= 0`),
-  check('stock_lots_reserved_within_on_hand', sql`${t.reserved} <= ${t.onHand}`),
-  index('stock_lots_fifo').on(t.sku, t.receivedAt),
-]);
+export const stockLots = pgTable(
+  'stock_lots',
+  {
+    id: serial('id').primaryKey(),
+    sku: text('sku')
+      .notNull()
+      .references(() => products.sku),
+    warehouseId: text('warehouse_id')
+      .notNull()
+      .references(() => warehouses.id),
+    lotCode: text('lot_code').notNull().unique(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    onHand: integer('on_hand').notNull(),
+    reserved: integer('reserved').notNull().default(0),
+  },
+  (t) => [
+    check('stock_lots_on_hand_non_negative', sql`${t.onHand} >= 0`),
+    check('stock_lots_reserved_non_negative', sql`${t.reserved} >= 0`),
+    check('stock_lots_reserved_within_on_hand', sql`${t.reserved} <= ${t.onHand}`),
+    index('stock_lots_fifo').on(t.sku, t.receivedAt),
+  ],
+);
 
 /** Carriers that can move parcels. */
 export const carriers = pgTable('carriers', {
@@ -62,165 +97,248 @@ export const carriers = pgTable('carriers', {
 });
 
 /** A carrier's price per service and weight band. */
-export const carrierRates = pgTable('carrier_rates', {
-  id: serial('id').primaryKey(),
-  carrierId: text('carrier_id').notNull().references(() => carriers.id),
-  service: text('service', { enum: ['standard', 'express'] }).notNull(),
-  maxWeightGrams: integer('max_weight_grams').notNull(),
-  maxVolumeCm3: integer('max_volume_cm3').notNull(),
-  baseFee: integer('base_fee').notNull(),
-  perKgFee: integer('per_kg_fee').notNull(),
-  transitDays: integer('transit_days').notNull(),
-}, (t) => [uniqueIndex('carrier_rates_band').on(t.carrierId, t.service, t.maxWeightGrams)]);
+export const carrierRates = pgTable(
+  'carrier_rates',
+  {
+    id: serial('id').primaryKey(),
+    carrierId: text('carrier_id')
+      .notNull()
+      .references(() => carriers.id),
+    service: text('service', { enum: ['standard', 'express'] }).notNull(),
+    maxWeightGrams: integer('max_weight_grams').notNull(),
+    maxVolumeCm3: integer('max_volume_cm3').notNull(),
+    baseFee: integer('base_fee').notNull(),
+    perKgFee: integer('per_kg_fee').notNull(),
+    transitDays: integer('transit_days').notNull(),
+  },
+  (t) => [uniqueIndex('carrier_rates_band').on(t.carrierId, t.service, t.maxWeightGrams)],
+);
 
 /** The order read model: written by the API at placement and by activities after that. */
-export const orders = pgTable('orders', {
-  id: text('id').primaryKey(),
-  status: text('status').notNull(),
-  type: text('type', { enum: ['regular', 'custom', 'urgent'] }).notNull(),
-  channel: text('channel').notNull(),
-  externalId: text('external_id'),
-  customerId: text('customer_id').notNull().references(() => customers.id),
-  request: jsonb('request').$type<PlaceOrder>().notNull(),
-  pricing: jsonb('pricing').$type<PriceBreakdown>().notNull(),
-  total: integer('total').notNull(),
-  currency: text('currency').notNull(),
-  /** The placing caller's Idempotency-Key: unique per caller, not across callers. */
-  idempotencyKey: text('idempotency_key'),
-  requestHash: text('request_hash').notNull(),
-  /** The name of the API key that placed the order: a service key sees only its own. Null for orders placed before names (support and admin only). */
-  placedBy: text('placed_by'),
-  paymentIntentId: text('payment_intent_id'),
-  pointsRedeemed: integer('points_redeemed').notNull().default(0),
-  pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
-  pointsCreditedAt: timestamp('points_credited_at', { withTimezone: true }),
-  review: jsonb('review').$type<Review>(),
-  holdReason: text('hold_reason'),
-  flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
-  /** The last edit applied (0: as placed); an edit is written once. */
-  revision: integer('revision').notNull().default(0),
-  /** The order this one was split from: it holds the lines stock could not cover then (one back-order per order). */
-  backorderOf: text('backorder_of').references((): AnyPgColumn => orders.id).unique(),
-  /** What the order's workflow is started with, kept so a start that failed or was never confirmed can be made again. */
-  workflowInput: jsonb('workflow_input').$type<Record<string, unknown>>(),
-  /** When the API knew the workflow was running; null with an input means the start is still owed. */
-  workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [
-  uniqueIndex('orders_channel_external_id').on(t.channel, t.externalId),
-  // Listings page by id (ULIDs sort by creation time), filtered by status or customer.
-  index('orders_status_id').on(t.status, t.id),
-  index('orders_customer_id').on(t.customerId, t.id),
-  // The sweep for orders whose workflow start is still owed reads only those.
-  index('orders_workflow_owed').on(t.createdAt).where(sql`${t.workflowStartedAt} is null and ${t.workflowInput} is not null`),
-  index('orders_placed_by_id').on(t.placedBy, t.id),
-  uniqueIndex('orders_placed_by_idempotency_key').on(t.placedBy, t.idempotencyKey),
-]);
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    type: text('type', { enum: ['regular', 'custom', 'urgent'] }).notNull(),
+    channel: text('channel').notNull(),
+    externalId: text('external_id'),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    request: jsonb('request').$type<PlaceOrder>().notNull(),
+    pricing: jsonb('pricing').$type<PriceBreakdown>().notNull(),
+    total: integer('total').notNull(),
+    currency: text('currency').notNull(),
+    /** The placing caller's Idempotency-Key: unique per caller, not across callers. */
+    idempotencyKey: text('idempotency_key'),
+    requestHash: text('request_hash').notNull(),
+    /** The name of the API key that placed the order: a service key sees only its own. Null for orders placed before names (support and admin only). */
+    placedBy: text('placed_by'),
+    paymentIntentId: text('payment_intent_id'),
+    pointsRedeemed: integer('points_redeemed').notNull().default(0),
+    pointsReturnedAt: timestamp('points_returned_at', { withTimezone: true }),
+    pointsCreditedAt: timestamp('points_credited_at', { withTimezone: true }),
+    review: jsonb('review').$type<Review>(),
+    holdReason: text('hold_reason'),
+    flags: text('flags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** The last edit applied (0: as placed); an edit is written once. */
+    revision: integer('revision').notNull().default(0),
+    /** The order this one was split from: it holds the lines stock could not cover then (one back-order per order). */
+    backorderOf: text('backorder_of')
+      .references((): AnyPgColumn => orders.id)
+      .unique(),
+    /** What the order's workflow is started with, kept so a start that failed or was never confirmed can be made again. */
+    workflowInput: jsonb('workflow_input').$type<Record<string, unknown>>(),
+    /** When the API knew the workflow was running; null with an input means the start is still owed. */
+    workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('orders_channel_external_id').on(t.channel, t.externalId),
+    // Listings page by id (ULIDs sort by creation time), filtered by status or customer.
+    index('orders_status_id').on(t.status, t.id),
+    index('orders_customer_id').on(t.customerId, t.id),
+    // The sweep for orders whose workflow start is still owed reads only those.
+    index('orders_workflow_owed')
+      .on(t.createdAt)
+      .where(sql`${t.workflowStartedAt} is null and ${t.workflowInput} is not null`),
+    index('orders_placed_by_id').on(t.placedBy, t.id),
+    uniqueIndex('orders_placed_by_idempotency_key').on(t.placedBy, t.idempotencyKey),
+  ],
+);
 
 /** Order lines with the catalog price at placement. */
-export const orderLines = pgTable('order_lines', {
-  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
-  lineNo: integer('line_no').notNull(),
-  sku: text('sku').notNull().references(() => products.sku),
-  quantity: integer('quantity').notNull(),
-  unitPrice: integer('unit_price').notNull(),
-  customization: jsonb('customization').$type<Record<string, string>>(),
-}, (t) => [primaryKey({ columns: [t.orderId, t.lineNo] }), check('order_lines_quantity_positive', sql`${t.quantity} > 0`)]);
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    lineNo: integer('line_no').notNull(),
+    sku: text('sku')
+      .notNull()
+      .references(() => products.sku),
+    quantity: integer('quantity').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    customization: jsonb('customization').$type<Record<string, string>>(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.lineNo] }),
+    check('order_lines_quantity_positive', sql`${t.quantity} > 0`),
+  ],
+);
 
 /** Stock held for an order line from one lot. */
-export const reservations = pgTable('reservations', {
-  id: serial('id').primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
-  lineNo: integer('line_no').notNull(),
-  lotId: integer('lot_id').notNull().references(() => stockLots.id),
-  sku: text('sku').notNull(),
-  warehouseId: text('warehouse_id').notNull(),
-  quantity: integer('quantity').notNull(),
-  status: text('status', { enum: ['reserved', 'released', 'committed', 'returned'] }).notNull().default('reserved'),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex('reservations_line_lot').on(t.orderId, t.lineNo, t.lotId), check('reservations_quantity_positive', sql`${t.quantity} > 0`)]);
+export const reservations = pgTable(
+  'reservations',
+  {
+    id: serial('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    lineNo: integer('line_no').notNull(),
+    lotId: integer('lot_id')
+      .notNull()
+      .references(() => stockLots.id),
+    sku: text('sku').notNull(),
+    warehouseId: text('warehouse_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: ['reserved', 'released', 'committed', 'returned'] })
+      .notNull()
+      .default('reserved'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('reservations_line_lot').on(t.orderId, t.lineNo, t.lotId),
+    check('reservations_quantity_positive', sql`${t.quantity} > 0`),
+  ],
+);
 
 /** The order timeline: milestones, notes and flags, each once per workflow step. */
-export const orderEvents = pgTable('order_events', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
-  seq: integer('seq').notNull(),
-  kind: text('kind', { enum: ['milestone', 'note', 'flag'] }).notNull(),
-  name: text('name').notNull(),
-  status: text('status').notNull(),
-  actor: text('actor').notNull(),
-  reason: text('reason'),
-  detail: jsonb('detail').$type<Record<string, unknown>>(),
-  at: timestamp('at', { withTimezone: true }).notNull(),
-}, (t) => [uniqueIndex('order_events_step').on(t.orderId, t.seq)]);
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind', { enum: ['milestone', 'note', 'flag'] }).notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('order_events_step').on(t.orderId, t.seq)],
+);
 
 /** Money movements reported by the payment provider, once per provider transaction. */
-export const payments = pgTable('payments', {
-  id: serial('id').primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id),
-  intentId: text('intent_id').notNull(),
-  transactionId: text('transaction_id').notNull().unique(),
-  /** The provider event that brought this entry (null for refunds we made, and rows from before 0005). */
-  eventId: text('event_id'),
-  kind: text('kind', { enum: ['capture', 'failure', 'refund', 'chargeback'] }).notNull(),
-  amount: integer('amount').notNull(),
-  currency: text('currency').notNull(),
-  failureReason: text('failure_reason'),
-  occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
-  createdAt: createdAt(),
-}, (t) => [check('payments_amount_non_negative', sql`${t.amount} >= 0`), index('payments_order').on(t.orderId)]);
+export const payments = pgTable(
+  'payments',
+  {
+    id: serial('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    intentId: text('intent_id').notNull(),
+    transactionId: text('transaction_id').notNull().unique(),
+    /** The provider event that brought this entry (null for refunds we made, and rows from before 0005). */
+    eventId: text('event_id'),
+    kind: text('kind', { enum: ['capture', 'failure', 'refund', 'chargeback'] }).notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    failureReason: text('failure_reason'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('payments_amount_non_negative', sql`${t.amount} >= 0`), index('payments_order').on(t.orderId)],
+);
 
 /** Every support or service request sent to an order, with its answer: accepted or refused, and why. */
-export const supportRequests = pgTable('support_requests', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
-  action: text('action').notNull(),
-  actor: text('actor').notNull(),
-  reason: text('reason'),
-  /** The order's stage when it was asked. */
-  status: text('status').notNull(),
-  outcome: text('outcome', { enum: ['accepted', 'refused', 'rejected'] }).notNull(),
-  answer: jsonb('answer').$type<Record<string, unknown>>().notNull(),
-  idempotencyKey: text('idempotency_key'),
-  /** Who the body says asked (`requestedBy`, `confirmedBy`): a note; `actor` is the key's name. */
-  requestedBy: text('requested_by'),
-  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-}, (t) => [index('support_requests_order').on(t.orderId, t.id), uniqueIndex('support_requests_once').on(t.orderId, t.idempotencyKey)]);
+export const supportRequests = pgTable(
+  'support_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    action: text('action').notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason'),
+    /** The order's stage when it was asked. */
+    status: text('status').notNull(),
+    outcome: text('outcome', { enum: ['accepted', 'refused', 'rejected'] }).notNull(),
+    answer: jsonb('answer').$type<Record<string, unknown>>().notNull(),
+    idempotencyKey: text('idempotency_key'),
+    /** Who the body says asked (`requestedBy`, `confirmedBy`): a note; `actor` is the key's name. */
+    requestedBy: text('requested_by'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('support_requests_order').on(t.orderId, t.id),
+    uniqueIndex('support_requests_once').on(t.orderId, t.idempotencyKey),
+  ],
+);
 
 /** Each caller's Idempotency-Keys: the action and request a key was first used for, so reuse for another one is refused. */
-export const idempotencyKeys = pgTable('idempotency_keys', {
-  caller: text('caller').notNull(),
-  key: text('key').notNull(),
-  action: text('action').notNull(),
-  /** Hash of the action, the order it concerns and the body. */
-  requestHash: text('request_hash').notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.caller, t.key] })]);
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    action: text('action').notNull(),
+    /** Hash of the action, the order it concerns and the body. */
+    requestHash: text('request_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.key] })],
+);
 
 /** Every webhook received, once per provider event id. */
-export const webhookEvents = pgTable('webhook_events', {
-  source: text('source').notNull(),
-  eventId: text('event_id').notNull(),
-  orderId: text('order_id'),
-  payload: jsonb('payload').notNull(),
-  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
-  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
-  outcome: text('outcome'),
-}, (t) => [
-  primaryKey({ columns: [t.source, t.eventId] }),
-  // The sweep for events recorded but never delivered to their order reads only those.
-  index('webhook_events_undelivered').on(t.receivedAt).where(sql`${t.deliveredAt} is null`),
-]);
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    source: text('source').notNull(),
+    eventId: text('event_id').notNull(),
+    orderId: text('order_id'),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    outcome: text('outcome'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.source, t.eventId] }),
+    // The sweep for events recorded but never delivered to their order reads only those.
+    index('webhook_events_undelivered')
+      .on(t.receivedAt)
+      .where(sql`${t.deliveredAt} is null`),
+  ],
+);
 
 /** Parcels booked with a carrier, one per order for now. */
 export const shipments = pgTable('shipments', {
   id: serial('id').primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id).unique(),
-  carrierId: text('carrier_id').notNull().references(() => carriers.id),
+  orderId: text('order_id')
+    .notNull()
+    .references(() => orders.id)
+    .unique(),
+  carrierId: text('carrier_id')
+    .notNull()
+    .references(() => carriers.id),
   service: text('service', { enum: ['standard', 'express'] }).notNull(),
   trackingNumber: text('tracking_number').notNull().unique(),
-  status: text('status', { enum: ['booked', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'cancelled'] }).notNull().default('booked'),
+  status: text('status', {
+    enum: ['booked', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'cancelled'],
+  })
+    .notNull()
+    .default('booked'),
   cost: integer('cost').notNull(),
   weightGrams: integer('weight_grams').notNull(),
   volumeCm3: integer('volume_cm3').notNull(),
@@ -237,30 +355,42 @@ export const invoiceSequences = pgTable('invoice_sequences', {
 });
 
 /** Issued invoices: immutable once written (a trigger refuses changes to their content). */
-export const invoices = pgTable('invoices', {
-  number: text('number').primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id),
-  kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull().default('invoice'),
-  /** For a credit note: the invoice it voids. */
-  creditsInvoice: text('credits_invoice'),
-  customerId: text('customer_id').notNull().references(() => customers.id),
-  billTo: jsonb('bill_to').$type<Record<string, unknown>>().notNull(),
-  lines: jsonb('lines').$type<Array<Record<string, unknown>>>().notNull(),
-  subtotal: integer('subtotal').notNull(),
-  discountTotal: integer('discount_total').notNull(),
-  shipping: integer('shipping').notNull(),
-  tax: integer('tax').notNull(),
-  total: integer('total').notNull(),
-  currency: text('currency').notNull(),
-  issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
-  contentHash: text('content_hash').notNull(),
-  deliveredAt: timestamp('delivered_at', { withTimezone: true }),
-}, (t) => [uniqueIndex('invoices_one_per_order_kind').on(t.orderId, t.kind)]);
+export const invoices = pgTable(
+  'invoices',
+  {
+    number: text('number').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    kind: text('kind', { enum: ['invoice', 'credit_note'] })
+      .notNull()
+      .default('invoice'),
+    /** For a credit note: the invoice it voids. */
+    creditsInvoice: text('credits_invoice'),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    billTo: jsonb('bill_to').$type<Record<string, unknown>>().notNull(),
+    lines: jsonb('lines').$type<Array<Record<string, unknown>>>().notNull(),
+    subtotal: integer('subtotal').notNull(),
+    discountTotal: integer('discount_total').notNull(),
+    shipping: integer('shipping').notNull(),
+    tax: integer('tax').notNull(),
+    total: integer('total').notNull(),
+    currency: text('currency').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+    contentHash: text('content_hash').notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('invoices_one_per_order_kind').on(t.orderId, t.kind)],
+);
 
 /** Messages sent to customers through the notification port (the sandbox keeps them here). */
 export const notifications = pgTable('notifications', {
   id: serial('id').primaryKey(),
-  orderId: text('order_id').notNull().references(() => orders.id),
+  orderId: text('order_id')
+    .notNull()
+    .references(() => orders.id),
   template: text('template').notNull(),
   channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
   recipient: text('recipient').notNull(),
@@ -270,13 +400,24 @@ export const notifications = pgTable('notifications', {
 });
 
 /** Satisfaction surveys: sent after delivery, answered at most once. */
-export const surveys = pgTable('surveys', {
-  orderId: text('order_id').primaryKey().references(() => orders.id),
-  channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
-  sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
-  respondedAt: timestamp('responded_at', { withTimezone: true }),
-  productRating: integer('product_rating'),
-  deliveryRating: integer('delivery_rating'),
-  serviceRating: integer('service_rating'),
-  comment: text('comment'),
-}, (t) => [check('surveys_ratings_in_range', sql`coalesce(${t.productRating}, 1) between 1 and 5 and coalesce(${t.deliveryRating}, 1) between 1 and 5 and coalesce(${t.serviceRating}, 1) between 1 and 5`)]);
+export const surveys = pgTable(
+  'surveys',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.id),
+    channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+    respondedAt: timestamp('responded_at', { withTimezone: true }),
+    productRating: integer('product_rating'),
+    deliveryRating: integer('delivery_rating'),
+    serviceRating: integer('service_rating'),
+    comment: text('comment'),
+  },
+  (t) => [
+    check(
+      'surveys_ratings_in_range',
+      sql`coalesce(${t.productRating}, 1) between 1 and 5 and coalesce(${t.deliveryRating}, 1) between 1 and 5 and coalesce(${t.serviceRating}, 1) between 1 and 5`,
+    ),
+  ],
+);

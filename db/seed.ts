@@ -5,7 +5,17 @@ import { carrierRates, carriers, customers, products, stockLots as stockLotsTabl
 /** Inserts the demo data where it is missing; never overwrites stock or customers that changed since. */
 export async function seedDatabase(db: Database, currency: string): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.insert(products).values(PRODUCTS.map((p) => ({ ...p, currency, madeToOrder: p.madeToOrder ?? false, urgentReserve: p.madeToOrder ? 0 : URGENT_RESERVE }))).onConflictDoNothing();
+    await tx
+      .insert(products)
+      .values(
+        PRODUCTS.map((p) => ({
+          ...p,
+          currency,
+          madeToOrder: p.madeToOrder ?? false,
+          urgentReserve: p.madeToOrder ? 0 : URGENT_RESERVE,
+        })),
+      )
+      .onConflictDoNothing();
     await tx.insert(warehouses).values(WAREHOUSES).onConflictDoNothing();
     await tx.insert(stockLotsTable).values(stockLots()).onConflictDoNothing();
     await tx.insert(carriers).values(CARRIERS).onConflictDoNothing();

@@ -30,12 +30,20 @@ export function shippingCost(rate: Pick<CarrierRate, 'baseFee' | 'perKgFee'>, we
 
 /** Whether a band may carry the parcel: within its limits, and express when the parcel is urgent. */
 export function bandFits(parcel: Parcel, rate: CarrierRate): boolean {
-  return parcel.weightGrams <= rate.maxWeightGrams && parcel.volumeCm3 <= rate.maxVolumeCm3 && (!parcel.urgent || rate.service === 'express');
+  return (
+    parcel.weightGrams <= rate.maxWeightGrams &&
+    parcel.volumeCm3 <= rate.maxVolumeCm3 &&
+    (!parcel.urgent || rate.service === 'express')
+  );
 }
 
 type Priced = CarrierRate & { cost: number };
 
-const cheapestFirst = (a: Priced, b: Priced) => a.cost - b.cost || a.transitDays - b.transitDays || a.carrierId.localeCompare(b.carrierId) || a.service.localeCompare(b.service);
+const cheapestFirst = (a: Priced, b: Priced) =>
+  a.cost - b.cost ||
+  a.transitDays - b.transitDays ||
+  a.carrierId.localeCompare(b.carrierId) ||
+  a.service.localeCompare(b.service);
 const fastestFirst = (a: Priced, b: Priced) => a.transitDays - b.transitDays || cheapestFirst(a, b);
 
 /**
@@ -44,8 +52,12 @@ const fastestFirst = (a: Priced, b: Priced) => a.transitDays - b.transitDays || 
  * Undefined when no band can carry the parcel at all.
  */
 export function chooseCarrier(parcel: Parcel, rates: ReadonlyArray<CarrierRate>): CarrierChoice | undefined {
-  const candidates = rates.filter((rate) => bandFits(parcel, rate)).map((rate) => ({ ...rate, cost: shippingCost(rate, parcel.weightGrams) }));
-  const inTime = candidates.filter((rate) => parcel.maxTransitDays === undefined || rate.transitDays <= parcel.maxTransitDays);
+  const candidates = rates
+    .filter((rate) => bandFits(parcel, rate))
+    .map((rate) => ({ ...rate, cost: shippingCost(rate, parcel.weightGrams) }));
+  const inTime = candidates.filter(
+    (rate) => parcel.maxTransitDays === undefined || rate.transitDays <= parcel.maxTransitDays,
+  );
   const [cheapest] = inTime.sort(cheapestFirst);
   if (cheapest) return { ...cheapest, meetsDeadline: true };
   const [fastest] = candidates.sort(fastestFirst);

@@ -20,14 +20,21 @@ export interface LineProblem {
  * Checks requested lines against the catalog as it is now: each product exists, is still sold,
  * is made to order only on custom orders, and is priced in the shop's currency.
  */
-export function checkCatalogLines(lines: ReadonlyArray<{ sku: string }>, catalog: ReadonlyMap<string, CatalogProduct>, orderType: OrderType, currency: string): LineProblem[] {
+export function checkCatalogLines(
+  lines: ReadonlyArray<{ sku: string }>,
+  catalog: ReadonlyMap<string, CatalogProduct>,
+  orderType: OrderType,
+  currency: string,
+): LineProblem[] {
   return lines.flatMap((line, index): LineProblem[] => {
     const product = catalog.get(line.sku);
     const path = ['lines', index, 'sku'];
     if (!product) return [{ path, message: 'is not in the catalog' }];
     if (!product.active) return [{ path, message: 'is no longer sold' }];
-    if (product.madeToOrder && orderType !== 'custom') return [{ path, message: 'is made to order: place it as a custom order' }];
-    if (product.currency !== currency) return [{ path, message: `is priced in ${product.currency}, the shop sells in ${currency}` }];
+    if (product.madeToOrder && orderType !== 'custom')
+      return [{ path, message: 'is made to order: place it as a custom order' }];
+    if (product.currency !== currency)
+      return [{ path, message: `is priced in ${product.currency}, the shop sells in ${currency}` }];
     return [];
   });
 }
@@ -43,7 +50,10 @@ export interface CatalogLine {
 }
 
 /** Numbers requested lines and prices them from the catalog; every SKU must have passed `checkCatalogLines`. */
-export function catalogLines(lines: ReadonlyArray<{ sku: string; quantity: number; customization?: Record<string, string> | undefined }>, catalog: ReadonlyMap<string, CatalogProduct>): CatalogLine[] {
+export function catalogLines(
+  lines: ReadonlyArray<{ sku: string; quantity: number; customization?: Record<string, string> | undefined }>,
+  catalog: ReadonlyMap<string, CatalogProduct>,
+): CatalogLine[] {
   return lines.map((line, index) => ({
     lineNo: index + 1,
     sku: line.sku,

@@ -26,8 +26,13 @@ export interface ContactProblem {
 export function checkAddress(address: PlaceOrder['shippingAddress']): ContactProblem[] {
   const problems: ContactProblem[] = [];
   const pattern = POSTAL_CODES[address.country];
-  if (pattern && !pattern.test(address.postalCode.trim())) problems.push({ path: 'shippingAddress.postalCode', message: `is not a valid ${address.country} postal code` });
-  for (const [path, value] of [['shippingAddress.line1', address.line1], ['shippingAddress.city', address.city], ['shippingAddress.recipient', address.recipient]] as const) {
+  if (pattern && !pattern.test(address.postalCode.trim()))
+    problems.push({ path: 'shippingAddress.postalCode', message: `is not a valid ${address.country} postal code` });
+  for (const [path, value] of [
+    ['shippingAddress.line1', address.line1],
+    ['shippingAddress.city', address.city],
+    ['shippingAddress.recipient', address.recipient],
+  ] as const) {
     if (PLACEHOLDER.test(value.trim())) problems.push({ path, message: 'looks like a placeholder' });
   }
   return [...problems, ...checkPhone('shippingAddress.phone', address.phone)];
@@ -41,7 +46,11 @@ export function checkContactInfo(order: Pick<PlaceOrder, 'customer' | 'shippingA
   const address = checkAddress(order.shippingAddress);
   // Customer phone first, as callers have always seen it.
   const phone = address.filter((p) => p.path === 'shippingAddress.phone');
-  return [...address.filter((p) => p.path !== 'shippingAddress.phone'), ...checkPhone('customer.phone', order.customer.phone), ...phone];
+  return [
+    ...address.filter((p) => p.path !== 'shippingAddress.phone'),
+    ...checkPhone('customer.phone', order.customer.phone),
+    ...phone,
+  ];
 }
 
 function checkPhone(path: string, phone: string): ContactProblem[] {

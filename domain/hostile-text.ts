@@ -16,7 +16,9 @@ export function hostileTextReason(text: string, freeText: boolean): string | und
   const control = (freeText ? CONTROL_BUT_LINE_BREAKS : CONTROL).exec(text);
   if (control) {
     const code = control[0].codePointAt(0)!;
-    return code === 0 ? 'must not contain NUL bytes (U+0000)' : `must not contain control characters (found U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+    return code === 0
+      ? 'must not contain NUL bytes (U+0000)'
+      : `must not contain control characters (found U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
   }
   if (LONE_SURROGATE.test(text)) return 'must not contain unpaired UTF-16 surrogates';
   return undefined;
@@ -36,7 +38,8 @@ export function findHostileText(value: unknown, freeText: boolean): HostileText[
       const reason = hostileTextReason(current, freeText);
       if (reason) issues.push({ path, message: reason });
     } else if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) pending.push({ value: current[index], path: [...path, index] });
+      for (let index = current.length - 1; index >= 0; index--)
+        pending.push({ value: current[index], path: [...path, index] });
     } else if (current && typeof current === 'object') {
       for (const [key, child] of Object.entries(current).reverse()) {
         const keyReason = hostileTextReason(key, false);

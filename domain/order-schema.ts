@@ -19,19 +19,28 @@ export const CustomerSchema = z.strictObject({
   id: z.string().trim().min(1).max(64).optional(),
   name: text(200),
   email: z.email('must be an e-mail address').max(254),
-  phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number such as +49 30 1234567'),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number such as +49 30 1234567'),
 });
 
 /** Where the goods go. */
 export const AddressSchema = z.strictObject({
   recipient: text(200),
-  phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number such as +49 30 1234567'),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number such as +49 30 1234567'),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE'),
   region: text(100),
   city: text(100),
   line1: text(200),
   line2: z.string().trim().max(200).optional(),
-  postalCode: z.string().trim().regex(/^[A-Za-z0-9 -]{2,12}$/, 'must be a postal code'),
+  postalCode: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9 -]{2,12}$/, 'must be a postal code'),
 });
 
 /** A shipping address. */
@@ -39,7 +48,10 @@ export type Address = z.infer<typeof AddressSchema>;
 
 /** One requested line: the price comes from the catalog, never from the caller. */
 export const OrderLineRequestSchema = z.strictObject({
-  sku: z.string().trim().regex(/^[A-Z0-9-]{2,40}$/, 'must be an upper-case SKU such as TEA-001'),
+  sku: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9-]{2,40}$/, 'must be an upper-case SKU such as TEA-001'),
   quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(999, 'must be at most 999'),
   customization: z.record(z.string().max(64), z.string().max(500)).optional(),
 });
@@ -69,7 +81,11 @@ export const PlaceOrderSchema = z
     const seen = new Set<string>();
     order.lines.forEach((line, index) => {
       if (seen.has(line.sku) && !line.customization) {
-        ctx.addIssue({ code: 'custom', path: ['lines', index, 'sku'], message: 'appears twice: merge the quantities into one line' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', index, 'sku'],
+          message: 'appears twice: merge the quantities into one line',
+        });
       }
       seen.add(line.sku);
     });

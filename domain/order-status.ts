@@ -25,10 +25,20 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'returned', 'failed']);
 
 /** What a caller may do with an order next, by API action name. */
-export type OrderAction = 'pay' | 'confirm' | 'correct_info' | 'resolve_shortage' | 'edit' | 'cancel' | 'feedback' | 'return';
+export type OrderAction =
+  'pay' | 'confirm' | 'correct_info' | 'resolve_shortage' | 'edit' | 'cancel' | 'feedback' | 'return';
 
 /** Stages in which a cancellation is still accepted: the parcel has not left. */
-const CANCELLABLE: ReadonlySet<OrderStatus> = new Set(['received', 'on_hold', 'reserving', 'awaiting_shortage_decision', 'awaiting_payment', 'awaiting_confirmation', 'confirmed', 'ready_to_ship']);
+const CANCELLABLE: ReadonlySet<OrderStatus> = new Set([
+  'received',
+  'on_hold',
+  'reserving',
+  'awaiting_shortage_decision',
+  'awaiting_payment',
+  'awaiting_confirmation',
+  'confirmed',
+  'ready_to_ship',
+]);
 
 /** Whether an order in this stage accepts a cancellation. */
 export const isCancellable = (status: OrderStatus) => CANCELLABLE.has(status);

@@ -23,7 +23,9 @@ export const MEMBER_LEVELS = ['standard', 'silver', 'gold', 'platinum'] as const
 export type MemberLevel = (typeof MEMBER_LEVELS)[number];
 
 /** A coupon the shop honours. */
-export type Coupon = { kind: 'percent'; basisPoints: number; label: string } | { kind: 'fixed'; amount: number; minSpend: number; label: string };
+export type Coupon =
+  | { kind: 'percent'; basisPoints: number; label: string }
+  | { kind: 'fixed'; amount: number; minSpend: number; label: string };
 
 /** The shop's pricing rules; amounts in minor units, rates in basis points (1/100 of a percent). */
 export interface PricingRules {
@@ -98,40 +100,84 @@ export function priceOrder(input: PricingInput, rules: PricingRules): PricingRes
     return discount.amount;
   };
 
-  const lines = input.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.unitPrice * line.quantity }));
+  const lines = input.lines.map((line) => ({
+    sku: line.sku,
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    lineTotal: line.unitPrice * line.quantity,
+  }));
   const subtotal = lines.reduce((sum, line) => sum + line.lineTotal, 0);
-  if (subtotal > MAX_MONEY_MINOR) issues.push({ path: ['lines'], message: `come to ${subtotal} minor units; one order takes at most ${MAX_MONEY_MINOR}` });
+  if (subtotal > MAX_MONEY_MINOR)
+    issues.push({
+      path: ['lines'],
+      message: `come to ${subtotal} minor units; one order takes at most ${MAX_MONEY_MINOR}`,
+    });
 
   const promotionByCategory = new Map<string, number>();
   input.lines.forEach((line, index) => {
     const promotion = rules.categoryPromotions[line.category];
-    if (promotion) promotionByCategory.set(promotion.label, (promotionByCategory.get(promotion.label) ?? 0) + share(lines[index]!.lineTotal, promotion.basisPoints));
+    if (promotion)
+      promotionByCategory.set(
+        promotion.label,
+        (promotionByCategory.get(promotion.label) ?? 0) + share(lines[index]!.lineTotal, promotion.basisPoints),
+      );
   });
   let goods = subtotal;
   for (const [label, amount] of promotionByCategory) goods -= add({ kind: 'category_promotion', label, amount });
 
   const memberRate = rules.memberDiscountBasisPoints[input.memberLevel];
-  goods -= add({ kind: 'member', label: `${input.memberLevel} member ${memberRate / 100}%`, amount: share(goods, memberRate) });
+  goods -= add({
+    kind: 'member',
+    label: `${input.memberLevel} member ${memberRate / 100}%`,
+    amount: share(goods, memberRate),
+  });
 
   const tier = [...rules.spendThresholds].sort((a, b) => b.threshold - a.threshold).find((t) => goods >= t.threshold);
-  if (tier) goods -= add({ kind: 'spend_threshold', label: `spend ${tier.threshold}, save ${tier.save}`, amount: Math.min(tier.save, goods) });
+  if (tier)
+    goods -= add({
+      kind: 'spend_threshold',
+      label: `spend ${tier.threshold}, save ${tier.save}`,
+      amount: Math.min(tier.save, goods),
+    });
 
   if (input.couponCode) {
     const coupon = rules.coupons[input.couponCode];
     if (!coupon) issues.push({ path: ['couponCode'], message: 'is not a valid coupon' });
-    else if (coupon.kind === 'fixed' && goods < coupon.minSpend) issues.push({ path: ['couponCode'], message: `needs goods worth at least ${coupon.minSpend} after other discounts` });
-    else goods -= add({ kind: 'coupon', label: coupon.label, amount: coupon.kind === 'percent' ? share(goods, coupon.basisPoints) : Math.min(coupon.amount, goods) });
+    else if (coupon.kind === 'fixed' && goods < coupon.minSpend)
+      issues.push({
+        path: ['couponCode'],
+        message: `needs goods worth at least ${coupon.minSpend} after other discounts`,
+      });
+    else
+      goods -= add({
+        kind: 'coupon',
+        label: coupon.label,
+        amount: coupon.kind === 'percent' ? share(goods, coupon.basisPoints) : Math.min(coupon.amount, goods),
+      });
   }
 
   if (input.pointsToRedeem > input.pointsBalance) {
-    issues.push({ path: ['pointsToRedeem'], message: `exceeds the customer's balance of ${input.pointsBalance} points` });
+    issues.push({
+      path: ['pointsToRedeem'],
+      message: `exceeds the customer's balance of ${input.pointsBalance} points`,
+    });
   }
-  const pointsRedeemed = Math.min(input.pointsToRedeem, input.pointsBalance, share(goods, rules.points.maxRedeemShareBasisPoints));
+  const pointsRedeemed = Math.min(
+    input.pointsToRedeem,
+    input.pointsBalance,
+    share(goods, rules.points.maxRedeemShareBasisPoints),
+  );
   goods -= add({ kind: 'points', label: `${pointsRedeemed} loyalty points`, amount: pointsRedeemed });
 
   if (issues.length) return { ok: false, issues };
 
-  const shipping = input.shippingPaid ? 0 : input.orderType === 'urgent' ? rules.shipping.expressFee : goods >= rules.shipping.freeStandardFrom ? 0 : rules.shipping.standardFee;
+  const shipping = input.shippingPaid
+    ? 0
+    : input.orderType === 'urgent'
+      ? rules.shipping.expressFee
+      : goods >= rules.shipping.freeStandardFrom
+        ? 0
+        : rules.shipping.standardFee;
   const tax = roundedShare(goods + shipping, rules.taxBasisPoints);
   return {
     ok: true,

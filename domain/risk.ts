@@ -6,7 +6,11 @@ export interface RiskRules {
 }
 
 /** The shop's current risk rules; amounts in minor units. */
-export const DEFAULT_RISK_RULES: RiskRules = { largeFirstOrderFrom: 50_000, largeOrderFrom: 250_000, maxUnitsOfOneSku: 20 };
+export const DEFAULT_RISK_RULES: RiskRules = {
+  largeFirstOrderFrom: 50_000,
+  largeOrderFrom: 250_000,
+  maxUnitsOfOneSku: 20,
+};
 
 /** Why an order waits for manual confirmation. */
 export type ReviewReason = 'custom_order' | 'large_first_order' | 'large_order' | 'many_units_of_one_sku';
@@ -19,7 +23,12 @@ export interface Review {
 
 /** Decides whether an order may be confirmed automatically (the lean path) or needs a person. */
 export function assessRisk(
-  order: { type: 'regular' | 'custom' | 'urgent'; total: number; lines: ReadonlyArray<{ sku: string; quantity: number }>; previousOrders: number },
+  order: {
+    type: 'regular' | 'custom' | 'urgent';
+    total: number;
+    lines: ReadonlyArray<{ sku: string; quantity: number }>;
+    previousOrders: number;
+  },
   rules: RiskRules = DEFAULT_RISK_RULES,
 ): Review {
   const reasons: ReviewReason[] = [];

@@ -56,7 +56,12 @@ export async function startLocalStack(config: Config, log: (line: string) => voi
 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const database = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329), database: 'orders', log });
+      const database = await startEmbeddedPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: Number(process.env.EMBEDDED_POSTGRES_PORT ?? 54329),
+        database: 'orders',
+        log,
+      });
       stops.unshift(database.stop);
       databaseUrl = database.url;
     }

@@ -81,7 +81,9 @@ async function buildWithGo(go: string, cacheDir: string, log: Log, env: NodeJS.P
   }).finally(() => clearInterval(ticker));
   if (code !== 0) {
     await rm(staging, { recursive: true, force: true });
-    throw new Error(`go install ${CLI_MODULE} failed (exit ${code}):\n${tail}\n${missingCliMessage(join(cacheDir, 'temporal'))}`);
+    throw new Error(
+      `go install ${CLI_MODULE} failed (exit ${code}):\n${tail}\n${missingCliMessage(join(cacheDir, 'temporal'))}`,
+    );
   }
   await rename(join(staging, 'temporal'), join(cacheDir, 'temporal'));
   await rm(staging, { recursive: true, force: true });

@@ -28,13 +28,29 @@ export interface TemporalDevServerOptions {
 /** Starts `temporal server start-dev` with the project's search attributes and waits until they are usable. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const { binary, port, namespace, dbFile, uiPort, codecEndpoint, log = () => {} } = options;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+  ];
   if (dbFile) {
     await mkdir(dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
-  args.push(...(uiPort ? ['--ui-port', String(uiPort), ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])] : ['--headless']));
-  for (const attribute of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${attribute.cliType}`);
+  args.push(
+    ...(uiPort
+      ? ['--ui-port', String(uiPort), ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])]
+      : ['--headless']),
+  );
+  for (const attribute of ORDER_SEARCH_ATTRIBUTES)
+    args.push('--search-attribute', `${attribute.name}=${attribute.cliType}`);
 
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -44,7 +60,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`Temporal dev server exited (code ${code}) during start:\n${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`Temporal dev server exited (code ${code}) during start:\n${output}`)),
+    );
   });
 
   const address = `127.0.0.1:${port}`;

@@ -16,5 +16,9 @@ export interface CarrierGateway {
   /** Cancels a booking that has not been picked up; cancelling twice is fine. */
   cancel(request: { carrierId: string; trackingNumber: string }): Promise<{ cancelled: boolean }>;
   /** Sends a booked parcel to a new address before pickup; the same address twice is one change. */
-  redirect(request: { carrierId: string; trackingNumber: string; recipient: ParcelBooking['recipient'] }): Promise<{ redirected: boolean }>;
+  redirect(request: {
+    carrierId: string;
+    trackingNumber: string;
+    recipient: ParcelBooking['recipient'];
+  }): Promise<{ redirected: boolean }>;
 }

@@ -1,7 +1,20 @@
 /** A message to a customer. */
 export interface Notification {
   orderId: string;
-  template: 'order_confirmed' | 'invoice' | 'shipped' | 'delivered' | 'survey' | 'order_cancelled' | 'return_accepted' | 'parcel_late' | 'info_needed' | 'stock_shortage' | 'order_edited' | 'extra_payment_requested' | 'order_split';
+  template:
+    | 'order_confirmed'
+    | 'invoice'
+    | 'shipped'
+    | 'delivered'
+    | 'survey'
+    | 'order_cancelled'
+    | 'return_accepted'
+    | 'parcel_late'
+    | 'info_needed'
+    | 'stock_shortage'
+    | 'order_edited'
+    | 'extra_payment_requested'
+    | 'order_split';
   channel: 'email' | 'sms' | 'phone' | 'online';
   recipient: string;
   /** Same key, same message: a retried send is not sent twice. */

@@ -4,9 +4,20 @@ export interface PaymentGateway {
    * Opens (or returns the already opened) payment intent for an order; idempotent by order id and
    * reference. The reference tells apart a second intent for the same order, such as an extra payment after an edit.
    */
-  createIntent(request: { orderId: string; amount: number; currency: string; method: string; reference?: string | undefined }): Promise<{ intentId: string }>;
+  createIntent(request: {
+    orderId: string;
+    amount: number;
+    currency: string;
+    method: string;
+    reference?: string | undefined;
+  }): Promise<{ intentId: string }>;
   /** Changes what an unpaid intent asks the customer for; the same amount twice is one change. */
   amendIntent(request: { intentId: string; amount: number; currency: string }): Promise<{ intentId: string }>;
   /** Refunds part or all of a captured intent; the same idempotency key refunds once. */
-  refund(request: { intentId: string; amount: number; currency: string; idempotencyKey: string }): Promise<{ refundId: string }>;
+  refund(request: {
+    intentId: string;
+    amount: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<{ refundId: string }>;
 }

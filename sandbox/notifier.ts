@@ -6,7 +6,11 @@ import type { Notifier } from '../ports/notifier.js';
 export function createSandboxNotifier(db: Database): Notifier {
   return {
     async send(notification) {
-      const inserted = await db.insert(notifications).values(notification).onConflictDoNothing({ target: notifications.dedupeKey }).returning({ id: notifications.id });
+      const inserted = await db
+        .insert(notifications)
+        .values(notification)
+        .onConflictDoNothing({ target: notifications.dedupeKey })
+        .returning({ id: notifications.id });
       return { sent: inserted.length > 0 };
     },
   };

@@ -3,14 +3,20 @@ import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { signWebhookBody } from '../ports/webhook-signature.js';
 
 /** The outcome a sandbox payment should report. */
-export type SandboxPaymentOutcome = ({ type: 'payment.succeeded'; amount: number } | { type: 'payment.failed'; amount: number; failureReason: string }) & {
+export type SandboxPaymentOutcome = (
+  { type: 'payment.succeeded'; amount: number } | { type: 'payment.failed'; amount: number; failureReason: string }
+) & {
   /** Pays this intent instead of the order's first one (an extra payment after an edit). */
   intentId?: string;
 };
 
 /** A stand-in payment provider: opens intents and reports payments through signed webhooks, like a real one. */
 export function createSandboxPaymentProvider(options: { webhookUrl?: string; secret: string; fetch?: typeof fetch }) {
-  const intentIdFor = (orderId: string, reference?: string) => `pi_sbx_${createHash('sha256').update(reference ? `${orderId}:${reference}` : orderId).digest('hex').slice(0, 20)}`;
+  const intentIdFor = (orderId: string, reference?: string) =>
+    `pi_sbx_${createHash('sha256')
+      .update(reference ? `${orderId}:${reference}` : orderId)
+      .digest('hex')
+      .slice(0, 20)}`;
 
   const gateway: PaymentGateway = {
     async createIntent({ orderId, reference }) {
@@ -25,7 +31,12 @@ export function createSandboxPaymentProvider(options: { webhookUrl?: string; sec
   };
 
   /** Builds the signed webhook a customer's payment produces. */
-  function paymentWebhook(orderId: string, currency: string, outcome: SandboxPaymentOutcome, eventId = `evt_${crypto.randomUUID()}`) {
+  function paymentWebhook(
+    orderId: string,
+    currency: string,
+    outcome: SandboxPaymentOutcome,
+    eventId = `evt_${crypto.randomUUID()}`,
+  ) {
     const body = JSON.stringify({
       id: eventId,
       type: outcome.type,
@@ -44,7 +55,11 @@ export function createSandboxPaymentProvider(options: { webhookUrl?: string; sec
   async function deliver(orderId: string, currency: string, outcome: SandboxPaymentOutcome): Promise<Response> {
     if (!options.webhookUrl) throw new Error('sandbox payment provider has no webhookUrl');
     const { body, signature } = paymentWebhook(orderId, currency, outcome);
-    return (options.fetch ?? fetch)(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signature }, body });
+    return (options.fetch ?? fetch)(options.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': signature },
+      body,
+    });
   }
 
   return { gateway, intentIdFor, paymentWebhook, deliver };

@@ -31,19 +31,36 @@ export interface SimulatorOptions {
   pauseMs?: number;
 }
 
-type Order = { id: string; status: string; pricing: { total: number; currency: string }; shipment: { carrier: string; trackingNumber: string } | null };
+type Order = {
+  id: string;
+  status: string;
+  pricing: { total: number; currency: string };
+  shipment: { carrier: string; trackingNumber: string } | null;
+};
 
 const TERMINAL = new Set(['completed', 'cancelled', 'returned', 'failed']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Plays the shop front, payment provider, carrier, support and customer against a running API. */
 export async function runSimulation(scenarios: Scenario[], options: SimulatorOptions): Promise<Record<string, string>> {
-  const payments = createSandboxPaymentProvider({ secret: options.webhookSecret, webhookUrl: `${options.apiUrl}/v1/webhooks/payments` });
-  const carrier = createSandboxCarrier({ secret: options.webhookSecret, webhookUrl: `${options.apiUrl}/v1/webhooks/carriers` });
+  const payments = createSandboxPaymentProvider({
+    secret: options.webhookSecret,
+    webhookUrl: `${options.apiUrl}/v1/webhooks/payments`,
+  });
+  const carrier = createSandboxCarrier({
+    secret: options.webhookSecret,
+    webhookUrl: `${options.apiUrl}/v1/webhooks/carriers`,
+  });
   const deadline = Date.now() + options.timeoutMs;
   const pause = () => sleep((options.pauseMs ?? 1_500) * (0.5 + Math.random()));
 
-  async function api<T>(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async function api<T>(
+    method: string,
+    path: string,
+    key: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${options.apiUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -56,22 +73,29 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
     for (;;) {
       const { body: order } = await api<Order>('GET', `/v1/orders/${orderId}`, options.serviceKey);
       if (wanted(order)) return order;
-      if (Date.now() > deadline) throw new Error(`order ${orderId} still ${order.status} when the demo ran out of time`);
+      if (Date.now() > deadline)
+        throw new Error(`order ${orderId} still ${order.status} when the demo ran out of time`);
       await sleep(500);
     }
   }
 
   async function journey(scenario: Scenario): Promise<string> {
     const say = (line: string) => options.log(`${scenario.name.padEnd(24)} ${line}`);
-    const placed = await api<Order & { detail?: string }>('POST', '/v1/orders', options.serviceKey, scenario.body, { 'idempotency-key': `demo-${randomUUID()}` });
-    if (placed.status !== 201) throw new Error(`placing ${scenario.name}: ${placed.status} ${JSON.stringify(placed.body)}`);
+    const placed = await api<Order & { detail?: string }>('POST', '/v1/orders', options.serviceKey, scenario.body, {
+      'idempotency-key': `demo-${randomUUID()}`,
+    });
+    if (placed.status !== 201)
+      throw new Error(`placing ${scenario.name}: ${placed.status} ${JSON.stringify(placed.body)}`);
     const orderId = placed.body.id;
     say(`placed ${orderId}, total ${(placed.body.pricing.total / 100).toFixed(2)} ${placed.body.pricing.currency}`);
 
     let order = await until(orderId, (o) => o.status !== 'received' && o.status !== 'reserving');
     if (order.status === 'on_hold' && scenario.correction) {
       await pause();
-      const corrected = await api('POST', `/v1/orders/${orderId}/info-correction`, options.supportKey, { requestedBy: 'demo-support', ...scenario.correction });
+      const corrected = await api('POST', `/v1/orders/${orderId}/info-correction`, options.supportKey, {
+        requestedBy: 'demo-support',
+        ...scenario.correction,
+      });
       say(`on hold for its address; support calls the customer and corrects it (${corrected.status})`);
       order = await until(orderId, (o) => !['received', 'reserving', 'on_hold'].includes(o.status));
     }
@@ -82,30 +106,50 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
     }
     await pause();
     if (scenario.edit) {
-      const edited = await api<{ previousTotal: number; total: number }>('PATCH', `/v1/orders/${orderId}`, options.supportKey, { requestedBy: 'demo-support', ...scenario.edit });
-      say(`customer calls to change the order; support edits it (${edited.status}), total ${(edited.body.previousTotal / 100).toFixed(2)} → ${(edited.body.total / 100).toFixed(2)}`);
+      const edited = await api<{ previousTotal: number; total: number }>(
+        'PATCH',
+        `/v1/orders/${orderId}`,
+        options.supportKey,
+        { requestedBy: 'demo-support', ...scenario.edit },
+      );
+      say(
+        `customer calls to change the order; support edits it (${edited.status}), total ${(edited.body.previousTotal / 100).toFixed(2)} → ${(edited.body.total / 100).toFixed(2)}`,
+      );
       order = (await api<Order>('GET', `/v1/orders/${orderId}`, options.serviceKey)).body;
       await pause();
     }
     if (scenario.failFirstPayment) {
-      await payments.deliver(orderId, order.pricing.currency, { type: 'payment.failed', amount: order.pricing.total, failureReason: 'insufficient_funds' });
+      await payments.deliver(orderId, order.pricing.currency, {
+        type: 'payment.failed',
+        amount: order.pricing.total,
+        failureReason: 'insufficient_funds',
+      });
       say('first payment declined; customer retries');
       await pause();
     }
     await payments.deliver(orderId, order.pricing.currency, { type: 'payment.succeeded', amount: order.pricing.total });
     say('paid');
 
-    order = await until(orderId, (o) => ['awaiting_confirmation', 'ready_to_ship'].includes(o.status) || TERMINAL.has(o.status));
+    order = await until(
+      orderId,
+      (o) => ['awaiting_confirmation', 'ready_to_ship'].includes(o.status) || TERMINAL.has(o.status),
+    );
     if (order.status === 'awaiting_confirmation') {
       await pause();
-      const confirmed = await api('POST', `/v1/orders/${orderId}/confirm`, options.supportKey, { confirmedBy: 'demo-support', note: 'checked with the customer' });
+      const confirmed = await api('POST', `/v1/orders/${orderId}/confirm`, options.supportKey, {
+        confirmedBy: 'demo-support',
+        note: 'checked with the customer',
+      });
       say(`support confirms after review (${confirmed.status})`);
       order = await until(orderId, (o) => o.status === 'ready_to_ship' || TERMINAL.has(o.status));
     }
     if (order.status !== 'ready_to_ship' || !order.shipment) return order.status;
     say(`booked ${order.shipment.carrier} ${order.shipment.trackingNumber}`);
 
-    const track = async (type: 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception', extra = {}) => {
+    const track = async (
+      type: 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception',
+      extra = {},
+    ) => {
       await pause();
       await carrier.deliver(order.shipment!.carrier, order.shipment!.trackingNumber, type, extra);
       say(`carrier: ${type}`);
@@ -119,7 +163,10 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
     await until(orderId, (o) => o.status === 'delivered' || TERMINAL.has(o.status));
     await pause();
     const rating = () => 3 + Math.floor(Math.random() * 3);
-    await api('POST', `/v1/orders/${orderId}/feedback`, options.serviceKey, { ratings: { product: rating(), delivery: rating(), service: rating() }, comment: 'demo feedback' });
+    await api('POST', `/v1/orders/${orderId}/feedback`, options.serviceKey, {
+      ratings: { product: rating(), delivery: rating(), service: rating() },
+      comment: 'demo feedback',
+    });
     say('customer answers the survey; return and survey windows now run out');
     return (await until(orderId, (o) => TERMINAL.has(o.status))).status;
   }

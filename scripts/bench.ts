@@ -47,9 +47,11 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 /** Runs `task(i)` for i < count with at most `limit` at once. */
 async function pool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 async function main() {
@@ -63,13 +65,44 @@ async function main() {
     startTemporalDevServer({ binary, port: temporalPort, namespace: 'default', log }),
     startEmbeddedPostgres({ dataDir: join(root, 'postgres'), port: postgresPort, database: 'orders_bench', log }),
   ]);
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: postgres.url, TEMPORAL_TASK_QUEUE: 'bench', API_KEYS: '', POLICY_PAYMENT_TIMEOUT: '10m', RATE_LIMIT_PER_MINUTE: '100000000' });
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporal.address,
+    DATABASE_URL: postgres.url,
+    TEMPORAL_TASK_QUEUE: 'bench',
+    API_KEYS: '',
+    POLICY_PAYMENT_TIMEOUT: '10m',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  });
   await runMigrations(postgres.url);
   const database = createDatabase(postgres.url, { max: 20 });
   await seedDatabase(database.db, config.currency);
   const skus = ['BENCH-A', 'BENCH-B', 'BENCH-C'];
-  await database.db.insert(products).values(skus.map((sku, i) => ({ sku, name: `Bench ${sku}`, category: 'tea', priceMinor: 800 + 300 * i, currency: config.currency, weightGrams: 250, volumeCm3: 600 })));
-  await database.db.insert(stockLots).values(skus.map((sku) => ({ sku, warehouseId: 'WH-BER', lotCode: `${sku}-L1`, receivedAt: new Date(), onHand: 1_000_000 })));
+  await database.db
+    .insert(products)
+    .values(
+      skus.map((sku, i) => ({
+        sku,
+        name: `Bench ${sku}`,
+        category: 'tea',
+        priceMinor: 800 + 300 * i,
+        currency: config.currency,
+        weightGrams: 250,
+        volumeCm3: 600,
+      })),
+    );
+  await database.db
+    .insert(stockLots)
+    .values(
+      skus.map((sku) => ({
+        sku,
+        warehouseId: 'WH-BER',
+        lotCode: `${sku}-L1`,
+        receivedAt: new Date(),
+        onHand: 1_000_000,
+      })),
+    );
 
   const worker = await startWorker({ config, temporalAddress: temporal.address, databaseUrl: postgres.url });
   const connection = await Connection.connect({ address: temporal.address });
@@ -109,18 +142,34 @@ const body = (i: number) => ({
   channel: 'web',
   type: 'regular',
   customer: { name: `Bench ${i}`, email: `bench-${i}-${Date.now()}@example.com`, phone: '+49 30 1234567' },
-  shippingAddress: { recipient: `Bench ${i}`, phone: '+49 30 1234567', country: 'DE', region: 'Berlin', city: 'Berlin', line1: 'Unter den Linden 1', postalCode: '10117' },
-  lines: [{ sku: 'BENCH-A', quantity: 1 + (i % 3) }, { sku: 'BENCH-B', quantity: 1 }],
+  shippingAddress: {
+    recipient: `Bench ${i}`,
+    phone: '+49 30 1234567',
+    country: 'DE',
+    region: 'Berlin',
+    city: 'Berlin',
+    line1: 'Unter den Linden 1',
+    postalCode: '10117',
+  },
+  lines: [
+    { sku: 'BENCH-A', quantity: 1 + (i % 3) },
+    { sku: 'BENCH-B', quantity: 1 },
+  ],
   paymentMethod: 'credit_card',
 });
 const service = { authorization: 'Bearer dev-service-key' };
 const support = { authorization: 'Bearer dev-support-key' };
 
-async function until(app: App, id: string, status: string): Promise<{ status: string; payment: { intentId: string }; pricing: { total: number; currency: string } }> {
+async function until(
+  app: App,
+  id: string,
+  status: string,
+): Promise<{ status: string; payment: { intentId: string }; pricing: { total: number; currency: string } }> {
   for (;;) {
     const order = (await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: service })).json();
     if (order.status === status) return order;
-    if (['cancelled', 'failed', 'completed'].includes(order.status)) throw new Error(`order ${id} ended ${order.status}, expected ${status}`);
+    if (['cancelled', 'failed', 'completed'].includes(order.status))
+      throw new Error(`order ${id} ended ${order.status}, expected ${status}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -131,9 +180,27 @@ async function place(app: App, i: number): Promise<string> {
   return response.json().id;
 }
 
-async function pay(app: App, id: string, order: { payment: { intentId: string }; pricing: { total: number; currency: string } }) {
-  const event = JSON.stringify({ id: `evt_${id}`, type: 'payment.succeeded', orderId: id, paymentIntentId: order.payment.intentId, transactionId: `txn_${id}`, amount: order.pricing.total, currency: order.pricing.currency, occurredAt: new Date().toISOString() });
-  await app.inject({ method: 'POST', url: '/v1/webhooks/payments', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(event, 'dev-webhook-secret') }, payload: event });
+async function pay(
+  app: App,
+  id: string,
+  order: { payment: { intentId: string }; pricing: { total: number; currency: string } },
+) {
+  const event = JSON.stringify({
+    id: `evt_${id}`,
+    type: 'payment.succeeded',
+    orderId: id,
+    paymentIntentId: order.payment.intentId,
+    transactionId: `txn_${id}`,
+    amount: order.pricing.total,
+    currency: order.pricing.currency,
+    occurredAt: new Date().toISOString(),
+  });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/webhooks/payments',
+    headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(event, 'dev-webhook-secret') },
+    payload: event,
+  });
 }
 
 /** The lean path: placement answered, stock reserved and payment asked for, then paid through to a booked parcel and an invoice. */
@@ -187,13 +254,23 @@ async function supportActions(app: App): Promise<string[]> {
   const cancels: number[] = [];
   for (const id of ids.slice(0, n)) {
     const t0 = performance.now();
-    const response = await app.inject({ method: 'PATCH', url: `/v1/orders/${id}`, headers: support, payload: { requestedBy: 'bench', lines: [{ sku: 'BENCH-C', quantity: 2 }] } });
+    const response = await app.inject({
+      method: 'PATCH',
+      url: `/v1/orders/${id}`,
+      headers: support,
+      payload: { requestedBy: 'bench', lines: [{ sku: 'BENCH-C', quantity: 2 }] },
+    });
     if (response.statusCode !== 200) throw new Error(`edit: ${response.statusCode} ${response.body}`);
     edits.push(performance.now() - t0);
   }
   for (const id of ids.slice(n)) {
     const t0 = performance.now();
-    const response = await app.inject({ method: 'POST', url: `/v1/orders/${id}/cancel`, headers: support, payload: { requestedBy: 'bench', reason: 'bench' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: `/v1/orders/${id}/cancel`,
+      headers: support,
+      payload: { requestedBy: 'bench', reason: 'bench' },
+    });
     if (response.statusCode !== 200) throw new Error(`cancel: ${response.statusCode} ${response.body}`);
     cancels.push(performance.now() - t0);
   }
@@ -221,8 +298,22 @@ async function codecCost(config: ReturnType<typeof loadConfig>): Promise<string[
     channel: 'web',
     customerId: 'cus_01J0000000000000000000000X',
     paymentMethod: 'credit_card',
-    lines: [1, 2, 3].map((lineNo) => ({ lineNo, sku: `TEA-00${lineNo}`, quantity: lineNo, unitPrice: 1299, madeToOrder: false })),
-    shippingAddress: { recipient: 'Ada Lovelace', phone: '+49 30 1234567', country: 'DE', region: 'Berlin', city: 'Berlin', line1: 'Unter den Linden 1', postalCode: '10117' },
+    lines: [1, 2, 3].map((lineNo) => ({
+      lineNo,
+      sku: `TEA-00${lineNo}`,
+      quantity: lineNo,
+      unitPrice: 1299,
+      madeToOrder: false,
+    })),
+    shippingAddress: {
+      recipient: 'Ada Lovelace',
+      phone: '+49 30 1234567',
+      country: 'DE',
+      region: 'Berlin',
+      city: 'Berlin',
+      line1: 'Unter den Linden 1',
+      postalCode: '10117',
+    },
   };
   const rounds = 20_000;
   const time = async (work: () => Promise<unknown>) => {
@@ -231,7 +322,11 @@ async function codecCost(config: ReturnType<typeof loadConfig>): Promise<string[
     return (performance.now() - t0) / rounds;
   };
   const plain = await time(async () => defaultPayloadConverter.fromPayload(defaultPayloadConverter.toPayload(input)));
-  const encrypted = await time(async () => defaultPayloadConverter.fromPayload((await codec!.decode(await codec!.encode([defaultPayloadConverter.toPayload(input)])))[0]!));
+  const encrypted = await time(async () =>
+    defaultPayloadConverter.fromPayload(
+      (await codec!.decode(await codec!.encode([defaultPayloadConverter.toPayload(input)])))[0]!,
+    ),
+  );
   return [
     '## Payload codec (AES-256-GCM on every payload)',
     '',

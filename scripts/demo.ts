@@ -40,7 +40,10 @@ try {
     console.log(describeStack(stack, config));
   }
   stopOnSignals(stack, log);
-  const [service, support] = [config.apiKeys.find((k) => k.role === 'service'), config.apiKeys.find((k) => k.role === 'support')];
+  const [service, support] = [
+    config.apiKeys.find((k) => k.role === 'service'),
+    config.apiKeys.find((k) => k.role === 'support'),
+  ];
   if (!service || !support) throw new Error('the demo needs a service and a support key in API_KEYS');
   log('open Temporal UI and filter by OrderStatus to watch orders move');
   const outcomes = await runSimulation(demoScenarios(Date.now().toString(36).toUpperCase()), {
@@ -51,7 +54,11 @@ try {
     timeoutMs: 10 * 60_000,
     log,
   });
-  log(`done: ${Object.entries(outcomes).map(([name, outcome]) => `${name} → ${outcome}`).join('; ')}`);
+  log(
+    `done: ${Object.entries(outcomes)
+      .map(([name, outcome]) => `${name} → ${outcome}`)
+      .join('; ')}`,
+  );
   if (stack) log('the stack keeps running for a look around; Ctrl-C stops it');
   else process.exit(0);
 } catch (error) {

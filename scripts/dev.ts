@@ -18,8 +18,12 @@ export function describeStack(stack: LocalStack, config: Config): string {
     Temporal UI  ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}  namespace "${config.temporal.namespace}"
     Temporal     ${stack.temporalAddress}
     Postgres     ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}
-  ${config.usingDevKeys ? `Dev API keys (Authorization: Bearer <key>): ${config.apiKeys.map((k) => `${k.name} (${k.role})=${k.key}`).join('  ')}
-    Webhook secret (payments and carriers): ${config.paymentWebhookSecret}` : 'API keys: from API_KEYS'}
+  ${
+    config.usingDevKeys
+      ? `Dev API keys (Authorization: Bearer <key>): ${config.apiKeys.map((k) => `${k.name} (${k.role})=${k.key}`).join('  ')}
+    Webhook secret (payments and carriers): ${config.paymentWebhookSecret}`
+      : 'API keys: from API_KEYS'
+  }
   Ctrl-C stops everything; data stays in ${resolve(config.dataDir)}.
 `;
 }

@@ -25,7 +25,9 @@ export function temporalConnectionOptions(temporal: Config['temporal'] & { addre
 }
 
 /** How payloads cross the wire: encrypted by the payload codec with the configured keys. */
-export function payloadDataConverter(temporal: Pick<Config['temporal'], 'payloadKeys'>): { payloadCodecs: PayloadCodec[] } {
+export function payloadDataConverter(temporal: Pick<Config['temporal'], 'payloadKeys'>): {
+  payloadCodecs: PayloadCodec[];
+} {
   return { payloadCodecs: [createEncryptionCodec(temporal.payloadKeys)] };
 }
 
@@ -39,5 +41,8 @@ export function createApiTemporalClient(temporal: Config['temporal'] & { address
     connectTimeout: 3_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
   });
-  return { connection, client: new Client({ connection, namespace: temporal.namespace, dataConverter: payloadDataConverter(temporal) }) };
+  return {
+    connection,
+    client: new Client({ connection, namespace: temporal.namespace, dataConverter: payloadDataConverter(temporal) }),
+  };
 }

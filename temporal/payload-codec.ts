@@ -36,19 +36,27 @@ export function createEncryptionCodec(keys: readonly CodecKey[]): PayloadCodec {
         const cipher = createCipheriv(ALGORITHM, current.key, iv);
         const clear = PayloadMessage.encode(payload).finish();
         const data = Buffer.concat([iv, cipher.update(clear), cipher.final(), cipher.getAuthTag()]);
-        return { metadata: { encoding: encoder.encode(ENCODING), 'encryption-key-id': encoder.encode(current.id) }, data };
+        return {
+          metadata: { encoding: encoder.encode(ENCODING), 'encryption-key-id': encoder.encode(current.id) },
+          data,
+        };
       });
     },
     async decode(payloads: Payload[]): Promise<Payload[]> {
       return payloads.map((payload) => {
         if (!payload.metadata?.encoding || decoder.decode(payload.metadata.encoding) !== ENCODING) return payload;
-        const keyId = payload.metadata['encryption-key-id'] ? decoder.decode(payload.metadata['encryption-key-id']) : '';
+        const keyId = payload.metadata['encryption-key-id']
+          ? decoder.decode(payload.metadata['encryption-key-id'])
+          : '';
         const key = byId.get(keyId);
         if (!key) throw new Error(`payload encrypted with unknown key "${keyId}"`);
         const data = Buffer.from(payload.data ?? new Uint8Array());
         const decipher = createDecipheriv(ALGORITHM, key, data.subarray(0, IV_BYTES));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-        const clear = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        const clear = Buffer.concat([
+          decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         return PayloadMessage.decode(clear);
       });
     },

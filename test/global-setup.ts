@@ -32,7 +32,11 @@ export default async function setup(project: TestProject) {
   const [temporal, postgres, bundle] = await Promise.all([
     startTemporalDevServer({ binary, port: temporalPort, namespace: 'default', log }),
     startEmbeddedPostgres({ dataDir: join(root, 'postgres'), port: postgresPort, database: 'orders_test', log }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...workflowBundlerOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      ...workflowBundlerOptions,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    }),
   ]);
   await runMigrations(postgres.url);
   const seeding = createDatabase(postgres.url, { max: 1 });

@@ -3,7 +3,13 @@ import type { RequestedLine, RevisedLines } from '../activities/order-edits.js';
 import { checkAddress } from '../domain/contact-check.js';
 import { canEditAddress, canEditLines } from '../domain/order-changes.js';
 import { AddressSchema, OrderLinesSchema } from '../domain/order-schema.js';
-import { editOrderUpdate, type EditRequest, type EditResult, type EditSettlement, type OrderState } from './messages.js';
+import {
+  editOrderUpdate,
+  type EditRequest,
+  type EditResult,
+  type EditSettlement,
+  type OrderState,
+} from './messages.js';
 import type { MoneyHandling } from './money.js';
 import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
 import { OrderTotalKey } from './search-attributes.js';
@@ -27,14 +33,24 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
       validator: (request) => {
         refuseHostileText(request);
         if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
-        if (!request.shippingAddress && !request.lines) throw ApplicationFailure.nonRetryable('nothing to change: give shippingAddress or lines', 'InvalidRequest');
+        if (!request.shippingAddress && !request.lines)
+          throw ApplicationFailure.nonRetryable('nothing to change: give shippingAddress or lines', 'InvalidRequest');
         if (request.shippingAddress) {
           const address = AddressSchema.safeParse(request.shippingAddress);
-          if (!address.success) throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
+          if (!address.success)
+            throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
           const problems = checkAddress(address.data);
-          if (problems.length > 0) throw ApplicationFailure.nonRetryable(`shippingAddress cannot be delivered to: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, 'InvalidRequest');
+          if (problems.length > 0)
+            throw ApplicationFailure.nonRetryable(
+              `shippingAddress cannot be delivered to: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+              'InvalidRequest',
+            );
         }
-        if (request.lines && !OrderLinesSchema.safeParse(request.lines).success) throw ApplicationFailure.nonRetryable('lines must be 1 to 100 lines of an upper-case SKU and a quantity of 1 to 999', 'InvalidRequest');
+        if (request.lines && !OrderLinesSchema.safeParse(request.lines).success)
+          throw ApplicationFailure.nonRetryable(
+            'lines must be 1 to 100 lines of an upper-case SKU and a quantity of 1 to 999',
+            'InvalidRequest',
+          );
         const refusal = editRefusal(request);
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotAllowed');
       },
@@ -44,10 +60,13 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
   /** Why an edit cannot be applied to the order as it is now, or null when it can. */
   function editRefusal(request: EditRequest): string | null {
     if (state.outcome || state.cancellation) return `order is ${state.status} and ending: it can no longer change`;
-    if (request.lines && !canEditLines(state.status)) return `order is ${state.status}: lines can change only until the order is confirmed`;
+    if (request.lines && !canEditLines(state.status))
+      return `order is ${state.status}: lines can change only until the order is confirmed`;
     const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
-    if (request.lines && unpaid) return `an extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) is still open: lines can change again once it is paid`;
-    if (request.shippingAddress && (!canEditAddress(state.status) || parcelMoving())) return `order is ${state.status}: the parcel has left the warehouse, its address can no longer change`;
+    if (request.lines && unpaid)
+      return `an extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) is still open: lines can change again once it is paid`;
+    if (request.shippingAddress && (!canEditAddress(state.status) || parcelMoving()))
+      return `order is ${state.status}: the parcel has left the warehouse, its address can no longer change`;
     return null;
   }
 
@@ -68,28 +87,56 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     const revised = lines ? await priceAndReserve(lines) : undefined;
     if (typeof revised === 'string') return revised;
     const previousTotal = state.pricing.total;
-    const changed: EditResult['changed'] = [...(shippingAddress ? (['shipping_address'] as const) : []), ...(revised ? (['lines'] as const) : [])];
+    const changed: EditResult['changed'] = [
+      ...(shippingAddress ? (['shipping_address'] as const) : []),
+      ...(revised ? (['lines'] as const) : []),
+    ];
     await commitRevision(revised, shippingAddress);
-    const parcel = shippingAddress && state.shipment?.status === 'booked' ? await activities.redirectShipment({ orderId }) : undefined;
+    const parcel =
+      shippingAddress && state.shipment?.status === 'booked'
+        ? await activities.redirectShipment({ orderId })
+        : undefined;
     if (shippingAddress && state.hold) {
       const check = await activities.verifyContactInfo({ orderId });
       state.hold = check.ok ? null : { ...state.hold, problems: check.problems };
     }
     const settlement: EditSettlement = revised ? await settleDifference() : { kind: 'none' };
-    const result: EditResult = { status: state.status, revision: state.revision, changed, previousTotal, total: state.pricing.total, settlement };
-    await record('note', 'order_edited', state.status, { actor, reason: reason ?? `changed ${changed.join(' and ')}`, detail: { ...result, ...(parcel ? { parcelRedirected: parcel.redirected } : {}) } });
-    await notify(settlement.kind === 'extra_payment_requested' ? 'extra_payment_requested' : 'order_edited', { changed, previousTotal, total: state.pricing.total, settlement });
+    const result: EditResult = {
+      status: state.status,
+      revision: state.revision,
+      changed,
+      previousTotal,
+      total: state.pricing.total,
+      settlement,
+    };
+    await record('note', 'order_edited', state.status, {
+      actor,
+      reason: reason ?? `changed ${changed.join(' and ')}`,
+      detail: { ...result, ...(parcel ? { parcelRedirected: parcel.redirected } : {}) },
+    });
+    await notify(settlement.kind === 'extra_payment_requested' ? 'extra_payment_requested' : 'order_edited', {
+      changed,
+      previousTotal,
+      total: state.pricing.total,
+      settlement,
+    });
     return result;
   }
 
   /** Prices new lines and, when the order holds stock (or is short of it), swaps its reservation for them; a string says why not. */
   async function priceAndReserve(lines: RequestedLine[]): Promise<RevisedLines | string> {
     const priced = await activities.priceOrderLines({ orderId, lines });
-    if (!priced.ok) return `the new lines cannot be sold: ${priced.problems.map((p) => `${p.path.join('.')} ${p.message}`).join('; ')}`;
+    if (!priced.ok)
+      return `the new lines cannot be sold: ${priced.problems.map((p) => `${p.path.join('.')} ${p.message}`).join('; ')}`;
     if (!run.stockHeld && state.status !== 'awaiting_shortage_decision') return priced.revised;
     run.attempted.add('reserve');
-    const reservation = await activities.reviseReservation({ orderId, lines: priced.revised.lines, urgent: input.type === 'urgent' });
-    if (!reservation.ok) return `stock cannot cover the new lines: ${reservation.shortages.map((s) => `${s.sku} ${s.available} of ${s.requested} available`).join('; ')}`;
+    const reservation = await activities.reviseReservation({
+      orderId,
+      lines: priced.revised.lines,
+      urgent: input.type === 'urgent',
+    });
+    if (!reservation.ok)
+      return `stock cannot cover the new lines: ${reservation.shortages.map((s) => `${s.sku} ${s.available} of ${s.requested} available`).join('; ')}`;
     state.allocations = reservation.allocations;
     run.stockHeld = true;
     return priced.revised;
@@ -113,11 +160,23 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     for (;;) {
       const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
       if (!unpaid) return null;
-      waitFor(`the extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) by ${unpaid.deadline}`);
+      waitFor(
+        `the extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) by ${unpaid.deadline}`,
+      );
       const remaining = Date.parse(unpaid.deadline) - Date.now();
-      const woke = remaining > 0 && (await condition(() => paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0, remaining));
+      const woke =
+        remaining > 0 &&
+        (await condition(
+          () => paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0,
+          remaining,
+        ));
       checkpoint();
-      if (!woke) return finish('cancelled', 'order_cancelled', 'extra_payment_timeout', { intentId: unpaid.intentId, amount: unpaid.amount, deadline: unpaid.deadline });
+      if (!woke)
+        return finish('cancelled', 'order_cancelled', 'extra_payment_timeout', {
+          intentId: unpaid.intentId,
+          amount: unpaid.amount,
+          deadline: unpaid.deadline,
+        });
       if (pendingEdits.length > 0) await applyEdits();
       else await handlePayment(paymentInbox.shift()!);
     }

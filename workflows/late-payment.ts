@@ -17,11 +17,23 @@ export interface LatePayment {
  */
 export async function latePaymentWorkflow({ orderId, event }: LatePayment): Promise<{ refunded: number }> {
   const { duplicateOf } = await activities.recordPaymentEvent({ orderId, ...event });
-  const detail = { eventId: event.eventId, transactionId: event.transactionId, paymentIntentId: event.paymentIntentId, amount: event.amount, currency: event.currency };
+  const detail = {
+    eventId: event.eventId,
+    transactionId: event.transactionId,
+    paymentIntentId: event.paymentIntentId,
+    amount: event.amount,
+    currency: event.currency,
+  };
   // A capture the ledger already holds (the order counted it, or an earlier late event refunded it) is no new money.
-  if (duplicateOf && event.type === 'payment.succeeded' && patched('late-payment-deduped-by-transaction')) return { refunded: 0 };
+  if (duplicateOf && event.type === 'payment.succeeded' && patched('late-payment-deduped-by-transaction'))
+    return { refunded: 0 };
   if (event.type === 'chargeback.created') {
-    await activities.flagEndedOrder({ orderId, flag: 'chargeback', reason: 'the customer disputed the payment after the order ended', detail });
+    await activities.flagEndedOrder({
+      orderId,
+      flag: 'chargeback',
+      reason: 'the customer disputed the payment after the order ended',
+      detail,
+    });
     return { refunded: 0 };
   }
   await activities.refundPayment({
@@ -32,6 +44,11 @@ export async function latePaymentWorkflow({ orderId, event }: LatePayment): Prom
     reason: `late_payment: ${event.transactionId}`,
     idempotencyKey: `${orderId}:refund:${event.transactionId}`,
   });
-  await activities.flagEndedOrder({ orderId, flag: 'late_payment_refunded', reason: `refunded ${event.amount} ${event.currency} that arrived after the order ended`, detail });
+  await activities.flagEndedOrder({
+    orderId,
+    flag: 'late_payment_refunded',
+    reason: `refunded ${event.amount} ${event.currency} that arrived after the order ended`,
+    detail,
+  });
   return { refunded: event.amount };
 }

@@ -182,7 +182,13 @@ export interface OrderState {
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
   hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
-  shortage: { shortages: Shortage[]; deadline: string; decision: ShortageDecision | null; decidedBy: string | null; substitutes: Substitution[] } | null;
+  shortage: {
+    shortages: Shortage[];
+    deadline: string;
+    decision: ShortageDecision | null;
+    decidedBy: string | null;
+    substitutes: Substitution[];
+  } | null;
   /** The order split from this one for what stock could not cover, or the order this one was split from. */
   backorder: { orderId: string } | null;
   backorderOf: string | null;
@@ -201,7 +207,9 @@ export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent'
 /** Survey answers after delivery; the first one inside the survey window counts. */
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
-export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>('confirmOrder');
+export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>(
+  'confirmOrder',
+);
 /** Corrects the address or phone of an order on hold and re-runs verification; refused when the order is not on hold. */
 export const correctInfoUpdate = defineUpdate<CorrectInfoResult, [CorrectInfoRequest]>('correctInfo');
 /** Decides what happens to an order stock cannot cover; refused in any other stage. */

@@ -14,7 +14,13 @@ export function createMoneyHandling(run: OrderRun) {
   }
 
   /** Sends money back to the customer on one intent (the order's first unless named) and keeps the order's own account of it. */
-  async function refund(amount: number, currency: string, reason: string, idempotencyKey: string, intentId = state.payment.intentId!) {
+  async function refund(
+    amount: number,
+    currency: string,
+    reason: string,
+    idempotencyKey: string,
+    intentId = state.payment.intentId!,
+  ) {
     await activities.refundPayment({ orderId, intentId, amount, currency, reason, idempotencyKey });
     state.payment.amountRefunded += amount;
   }
@@ -33,18 +39,28 @@ export function createMoneyHandling(run: OrderRun) {
   }
 
   async function handlePayment(event: PaymentEvent): Promise<void> {
-    const detail = { eventId: event.eventId, transactionId: event.transactionId, amount: event.amount, currency: event.currency };
+    const detail = {
+      eventId: event.eventId,
+      transactionId: event.transactionId,
+      amount: event.amount,
+      currency: event.currency,
+    };
     if (event.type === 'payment.succeeded') {
       // The same capture told twice is one payment: nothing to refund, nothing to count again.
       if (capturedTransactions.has(event.transactionId) && patched('capture-deduped-by-transaction')) {
-        await record('note', 'payment_reported_again', state.status, { reason: 'the provider reported a capture already counted', detail });
+        await record('note', 'payment_reported_again', state.status, {
+          reason: 'the provider reported a capture already counted',
+          detail,
+        });
         return;
       }
       capturedTransactions.add(event.transactionId);
     }
     const extra = state.payment.extras.find((candidate) => candidate.intentId === event.paymentIntentId);
     if (event.paymentIntentId !== state.payment.intentId && !extra) {
-      await record('flag', 'payment_for_unknown_intent', state.status, { detail: { ...detail, paymentIntentId: event.paymentIntentId } });
+      await record('flag', 'payment_for_unknown_intent', state.status, {
+        detail: { ...detail, paymentIntentId: event.paymentIntentId },
+      });
       return;
     }
     await activities.recordPaymentEvent({ orderId, ...event });
@@ -62,17 +78,37 @@ export function createMoneyHandling(run: OrderRun) {
       return;
     }
     if (extra) return captureExtraPayment(extra, event);
-    if (state.payment.status === 'captured' || event.amount < state.pricing.total || event.currency !== state.pricing.currency) {
+    if (
+      state.payment.status === 'captured' ||
+      event.amount < state.pricing.total ||
+      event.currency !== state.pricing.currency
+    ) {
       // Money we must not keep: a second payment, or one that does not cover the order. Send it back whole.
       const flag = state.payment.status === 'captured' ? 'duplicate_payment' : 'payment_amount_mismatch';
       state.payment.amountPaid += event.amount;
-      await refund(event.amount, event.currency, `${flag}: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`);
-      await record('flag', flag, state.status, { reason: `refunded ${event.amount} ${event.currency}`, detail: { ...detail, expected: state.pricing.total } });
+      await refund(
+        event.amount,
+        event.currency,
+        `${flag}: ${event.transactionId}`,
+        `${orderId}:refund:${event.transactionId}`,
+      );
+      await record('flag', flag, state.status, {
+        reason: `refunded ${event.amount} ${event.currency}`,
+        detail: { ...detail, expected: state.pricing.total },
+      });
       return;
     }
     if (event.amount > state.pricing.total) {
-      await refund(event.amount - state.pricing.total, event.currency, `overpayment: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`);
-      await record('flag', 'payment_amount_mismatch', state.status, { reason: `refunded the surplus of ${event.amount - state.pricing.total}`, detail: { ...detail, expected: state.pricing.total } });
+      await refund(
+        event.amount - state.pricing.total,
+        event.currency,
+        `overpayment: ${event.transactionId}`,
+        `${orderId}:refund:${event.transactionId}`,
+      );
+      await record('flag', 'payment_amount_mismatch', state.status, {
+        reason: `refunded the surplus of ${event.amount - state.pricing.total}`,
+        detail: { ...detail, expected: state.pricing.total },
+      });
     }
     state.payment.status = 'captured';
     state.payment.amountPaid += event.amount;
@@ -81,17 +117,41 @@ export function createMoneyHandling(run: OrderRun) {
 
   /** An extra payment after an edit: the exact amount closes it; anything short or repeated goes back whole, a surplus goes back. */
   async function captureExtraPayment(extra: ExtraPayment, event: PaymentEvent): Promise<void> {
-    const detail = { eventId: event.eventId, transactionId: event.transactionId, amount: event.amount, currency: event.currency, intentId: extra.intentId };
+    const detail = {
+      eventId: event.eventId,
+      transactionId: event.transactionId,
+      amount: event.amount,
+      currency: event.currency,
+      intentId: extra.intentId,
+    };
     state.payment.amountPaid += event.amount;
     if (extra.status === 'captured' || event.amount < extra.amount || event.currency !== state.pricing.currency) {
       const flag = extra.status === 'captured' ? 'duplicate_payment' : 'payment_amount_mismatch';
-      await refund(event.amount, event.currency, `${flag}: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`, extra.intentId);
-      await record('flag', flag, state.status, { reason: `refunded ${event.amount} ${event.currency}`, detail: { ...detail, expected: extra.amount } });
+      await refund(
+        event.amount,
+        event.currency,
+        `${flag}: ${event.transactionId}`,
+        `${orderId}:refund:${event.transactionId}`,
+        extra.intentId,
+      );
+      await record('flag', flag, state.status, {
+        reason: `refunded ${event.amount} ${event.currency}`,
+        detail: { ...detail, expected: extra.amount },
+      });
       return;
     }
     if (event.amount > extra.amount) {
-      await refund(event.amount - extra.amount, event.currency, `overpayment: ${event.transactionId}`, `${orderId}:refund:${event.transactionId}`, extra.intentId);
-      await record('flag', 'payment_amount_mismatch', state.status, { reason: `refunded the surplus of ${event.amount - extra.amount}`, detail: { ...detail, expected: extra.amount } });
+      await refund(
+        event.amount - extra.amount,
+        event.currency,
+        `overpayment: ${event.transactionId}`,
+        `${orderId}:refund:${event.transactionId}`,
+        extra.intentId,
+      );
+      await record('flag', 'payment_amount_mismatch', state.status, {
+        reason: `refunded the surplus of ${event.amount - extra.amount}`,
+        detail: { ...detail, expected: extra.amount },
+      });
     }
     extra.status = 'captured';
     await record('note', 'extra_payment_captured', state.status, { detail });
@@ -101,17 +161,28 @@ export function createMoneyHandling(run: OrderRun) {
   async function settleDifference(): Promise<EditSettlement> {
     const { total, currency } = state.pricing;
     if (state.payment.status !== 'captured') {
-      if (state.payment.intentId) await activities.amendPaymentIntent({ intentId: state.payment.intentId, amount: total, currency });
+      if (state.payment.intentId)
+        await activities.amendPaymentIntent({ intentId: state.payment.intentId, amount: total, currency });
       return { kind: 'amount_due_changed', amountDue: total };
     }
     const held = state.payment.amountPaid - state.payment.amountRefunded;
     if (held > total) {
-      await giveBack(held - total, `order edited (revision ${state.revision})`, `${orderId}:refund:edit:${state.revision}`);
+      await giveBack(
+        held - total,
+        `order edited (revision ${state.revision})`,
+        `${orderId}:refund:edit:${state.revision}`,
+      );
       return { kind: 'refunded', amount: held - total };
     }
     if (held === total) return { kind: 'none' };
     const amount = total - held;
-    const { intentId } = await activities.createPaymentIntent({ orderId, amount, currency, method: input.paymentMethod, reference: `edit-${state.revision}` });
+    const { intentId } = await activities.createPaymentIntent({
+      orderId,
+      amount,
+      currency,
+      method: input.paymentMethod,
+      reference: `edit-${state.revision}`,
+    });
     const deadline = new Date(Date.now() + policy.paymentTimeoutMs).toISOString();
     state.payment.extras.push({ intentId, amount, deadline, status: 'pending', refunded: 0 });
     return { kind: 'extra_payment_requested', amount, intentId, deadline };

@@ -1,15 +1,36 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
 import { PERMANENT_DATA_ERROR } from '../domain/failure-types.js';
 import { findHostileText } from '../domain/hostile-text.js';
 import type { OrderStatus } from '../domain/order-status.js';
-import type { EditRequest, EditResult, OrderState, OrderWorkflowInput, PaymentEvent, ShipmentEvent, ShortageResolution } from './messages.js';
+import type {
+  EditRequest,
+  EditResult,
+  OrderState,
+  OrderWorkflowInput,
+  PaymentEvent,
+  ShipmentEvent,
+  ShortageResolution,
+} from './messages.js';
 import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
 
 /** The order's activities, as every stage of its workflow calls them. */
 export const activities = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['NoCarrier', 'OrderNotFound'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: ['NoCarrier', 'OrderNotFound'],
+  },
 });
 
 /** Timeline writes are short database writes: as local activities they skip a task-queue round trip per entry. */
@@ -26,13 +47,22 @@ const timeline = proxyLocalActivities<Pick<OrderActivities, 'recordOrderProgress
 export function refuseHostileText(request: unknown): void {
   const [issue] = findHostileText(request, true);
   if (!issue) return;
-  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || 'request';
+  const path =
+    issue.path
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+      .join('')
+      .replace(/^\./, '') || 'request';
   throw ApplicationFailure.nonRetryable(`${path} ${issue.message}`, 'InvalidRequest');
 }
 
 /** The reason, when an activity failed in a way no retry can mend (Postgres refused its data); null for any other error. */
 export function permanentFailure(error: unknown): string | null {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === PERMANENT_DATA_ERROR) return error.cause.message;
+  if (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === PERMANENT_DATA_ERROR
+  )
+    return error.cause.message;
   return null;
 }
 
@@ -43,7 +73,13 @@ export type UndoableStep = 'reserve' | 'book' | 'invoice';
 export class CancelledOnRequest extends Error {}
 
 /** How an order ends, with the reason and what the timeline should keep; returns the final state. */
-export type Finish = (status: 'cancelled' | 'failed' | 'completed' | 'returned', name: string, reason: string, detail?: Record<string, unknown>, actor?: string) => Promise<OrderState>;
+export type Finish = (
+  status: 'cancelled' | 'failed' | 'completed' | 'returned',
+  name: string,
+  reason: string,
+  detail?: Record<string, unknown>,
+  actor?: string,
+) => Promise<OrderState>;
 
 /** An edit waiting for a safe point of the lifecycle, and its answer once it has one. */
 export interface PendingEdit {
@@ -70,9 +106,17 @@ export interface OrderRun {
   restocked: boolean;
   /** The answer to a shortage decision that needed work (a split or a substitution). */
   shortageAnswer: { resolution: ShortageResolution } | { refusal: string } | null;
-  record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra?: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null }): Promise<void>;
+  record(
+    kind: 'milestone' | 'note' | 'flag',
+    name: string,
+    status: OrderStatus,
+    extra?: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null },
+  ): Promise<void>;
   waitFor(what: string | null): void;
-  notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload?: Record<string, unknown>): Promise<{ sent: boolean }>;
+  notify(
+    template: Parameters<OrderActivities['notifyCustomer']>[0]['template'],
+    payload?: Record<string, unknown>,
+  ): Promise<{ sent: boolean }>;
   checkpoint(): void;
   parcelMoving(): boolean;
 }
@@ -127,7 +171,12 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
   return run;
 
   /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
-  async function record(kind: 'milestone' | 'note' | 'flag', name: string, status: OrderStatus, extra: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null } = {}): Promise<void> {
+  async function record(
+    kind: 'milestone' | 'note' | 'flag',
+    name: string,
+    status: OrderStatus,
+    extra: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null } = {},
+  ): Promise<void> {
     const at = new Date().toISOString();
     if (kind === 'milestone') state.milestones.push({ name, at });
     if (kind === 'flag' && !state.flags.includes(name)) {
@@ -139,7 +188,19 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     }
     run.step += 1;
-    const progress = { orderId, seq: run.step, kind, name, status, actor: extra.actor ?? 'orchestrator', at, reason: extra.reason, detail: extra.detail, flags: [...state.flags], hold: extra.hold };
+    const progress = {
+      orderId,
+      seq: run.step,
+      kind,
+      name,
+      status,
+      actor: extra.actor ?? 'orchestrator',
+      at,
+      reason: extra.reason,
+      detail: extra.detail,
+      flags: [...state.flags],
+      hold: extra.hold,
+    };
     // Orders that started before timeline writes became local activities replay with the activity they recorded.
     if (patched('timeline-as-local-activity')) await timeline.recordOrderProgress(progress);
     else await activities.recordOrderProgress(progress);
@@ -152,9 +213,17 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
   }
 
   /** Tells the customer, once per template and timeline step; a message that can never be sent is flagged for a person instead of blocking the order. */
-  async function notify(template: Parameters<OrderActivities['notifyCustomer']>[0]['template'], payload: Record<string, unknown> = {}) {
+  async function notify(
+    template: Parameters<OrderActivities['notifyCustomer']>[0]['template'],
+    payload: Record<string, unknown> = {},
+  ) {
     try {
-      return await activities.notifyCustomer({ orderId, template, dedupeKey: `${orderId}:${template}:${run.step}`, payload });
+      return await activities.notifyCustomer({
+        orderId,
+        template,
+        dedupeKey: `${orderId}:${template}:${run.step}`,
+        payload,
+      });
     } catch (error) {
       const reason = permanentFailure(error);
       if (!reason || !patched('notification-failure-flagged')) throw error;
@@ -170,6 +239,9 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
 
   /** Whether the parcel has left, counting news of it that is queued but not yet processed. */
   function parcelMoving(): boolean {
-    return shipmentInbox.some((event) => event.type !== 'exception') || (state.shipment !== null && state.shipment.status !== 'booked' && state.shipment.status !== 'cancelled');
+    return (
+      shipmentInbox.some((event) => event.type !== 'exception') ||
+      (state.shipment !== null && state.shipment.status !== 'booked' && state.shipment.status !== 'cancelled')
+    );
   }
 }

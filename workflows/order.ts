@@ -1,4 +1,13 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { ContactProblem } from '../domain/contact-check.js';
 import { allowedActions, isCancellable } from '../domain/order-status.js';
 import { AddressSchema } from '../domain/order-schema.js';
@@ -20,7 +29,14 @@ import {
   type ShipmentEvent,
 } from './messages.js';
 import { createMoneyHandling } from './money.js';
-import { activities, CancelledOnRequest, permanentFailure, refuseHostileText, startOrderRun, type UndoableStep } from './order-run.js';
+import {
+  activities,
+  CancelledOnRequest,
+  permanentFailure,
+  refuseHostileText,
+  startOrderRun,
+  type UndoableStep,
+} from './order-run.js';
 import { HoldReasonKey } from './search-attributes.js';
 import { createShortageHandling } from './shortage.js';
 
@@ -28,7 +44,13 @@ const DAY_MS = 86_400_000;
 /** How long past its late flag a parcel may stay silent before the order is failed as lost. */
 const PARCEL_LOST_AFTER_MS = 30 * DAY_MS;
 
-const SHIPMENT_RANK: Record<ShipmentEvent['type'], number> = { picked_up: 1, in_transit: 2, out_for_delivery: 3, delivered: 4, exception: 0 };
+const SHIPMENT_RANK: Record<ShipmentEvent['type'], number> = {
+  picked_up: 1,
+  in_transit: 2,
+  out_for_delivery: 3,
+  delivered: 4,
+  exception: 0,
+};
 
 /** One order from placement to its outcome: verify, reserve, pay, confirm, ship, invoice, deliver, survey, complete. */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
@@ -69,7 +91,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       validator: (request) => {
         refuseHostileText(request);
         if (state.status !== 'awaiting_confirmation') {
-          throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders awaiting confirmation can be confirmed`, 'NotAllowed');
+          throw ApplicationFailure.nonRetryable(
+            `order is ${state.status}: only orders awaiting confirmation can be confirmed`,
+            'NotAllowed',
+          );
         }
         if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
       },
@@ -87,7 +112,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (!request.actor || !request.reason)
+          throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
         const refusal = cancelRefusal();
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotAllowed');
       },
@@ -107,15 +133,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         refuseHostileText(request);
         const { actor, correction } = request;
         if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
-        if (state.status !== 'on_hold' || !state.hold) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only orders on hold take corrections`, 'NotAllowed');
-        if (!correction.shippingAddress && !correction.customerPhone && !correction.customerName) throw ApplicationFailure.nonRetryable('nothing to correct', 'InvalidRequest');
-        if (correction.shippingAddress && !AddressSchema.safeParse(correction.shippingAddress).success) throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
+        if (state.status !== 'on_hold' || !state.hold)
+          throw ApplicationFailure.nonRetryable(
+            `order is ${state.status}: only orders on hold take corrections`,
+            'NotAllowed',
+          );
+        if (!correction.shippingAddress && !correction.customerPhone && !correction.customerName)
+          throw ApplicationFailure.nonRetryable('nothing to correct', 'InvalidRequest');
+        if (correction.shippingAddress && !AddressSchema.safeParse(correction.shippingAddress).success)
+          throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
       },
     },
   );
-
-
-
 
   setHandler(
     requestReturnUpdate,
@@ -127,9 +156,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor || !request.reason) throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (!request.actor || !request.reason)
+          throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
         if (state.returns.request) return; // asked before: the same answer again
-        if (state.status !== 'delivered' || state.outcome) throw ApplicationFailure.nonRetryable(`order is ${state.status}: only delivered orders can be returned`, 'NotAllowed');
+        if (state.status !== 'delivered' || state.outcome)
+          throw ApplicationFailure.nonRetryable(
+            `order is ${state.status}: only delivered orders can be returned`,
+            'NotAllowed',
+          );
         if (state.returns.closesAt && Date.now() >= Date.parse(state.returns.closesAt)) {
           throw ApplicationFailure.nonRetryable(`the return window closed at ${state.returns.closesAt}`, 'NotAllowed');
         }
@@ -141,7 +175,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   function cancelRefusal(): string | null {
     if (state.cancellation) return null;
     if (state.outcome) return `order is already ending (${state.outcome.reason})`;
-    if (state.status === 'shipped' || state.status === 'delivered' || parcelMoving()) return `order is ${state.status}: it has left the warehouse, request a return instead`;
+    if (state.status === 'shipped' || state.status === 'delivered' || parcelMoving())
+      return `order is ${state.status}: it has left the warehouse, request a return instead`;
     if (!isCancellable(state.status)) return `order is ${state.status} and can no longer be cancelled`;
     return null;
   }
@@ -177,7 +212,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         undone.push('shipment_cancelled');
       }
       // Goods the carrier already has are not back on the shelf.
-      if ((state.allocations.length > 0 || began('reserve')) && !pickedUp && (await activities.releaseStock({ orderId })).releasedUnits > 0) undone.push('stock_released');
+      if (
+        (state.allocations.length > 0 || began('reserve')) &&
+        !pickedUp &&
+        (await activities.releaseStock({ orderId })).releasedUnits > 0
+      )
+        undone.push('stock_released');
       if (state.payment.amountPaid > state.payment.amountRefunded) {
         refunded = state.payment.amountPaid - state.payment.amountRefunded;
         await giveBack(refunded, reason, `${orderId}:refund:full`);
@@ -188,12 +228,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         creditNote = (await activities.issueCreditNote({ orderId }))?.number ?? null;
         if (creditNote) undone.push('invoice_credited');
       }
-      if (state.pricing.pointsRedeemed > 0 && (await activities.returnRedeemedPoints({ orderId })).returnedPoints > 0) undone.push('points_returned');
+      if (state.pricing.pointsRedeemed > 0 && (await activities.returnRedeemedPoints({ orderId })).returnedPoints > 0)
+        undone.push('points_returned');
     });
     return { undone, refunded, creditNote };
   }
 
-  async function finish(status: 'cancelled' | 'failed' | 'completed' | 'returned', name: string, reason: string, detail?: Record<string, unknown>, actor?: string): Promise<OrderState> {
+  async function finish(
+    status: 'cancelled' | 'failed' | 'completed' | 'returned',
+    name: string,
+    reason: string,
+    detail?: Record<string, unknown>,
+    actor?: string,
+  ): Promise<OrderState> {
     state.outcome = { reason, ...(detail ? { detail } : {}) };
     waitFor(null);
     let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
@@ -201,12 +248,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await drainPayments();
     if (status !== 'completed') {
       result = { status, reason, ...(await compensate(reason)) };
-      await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', { reason, refunded: result.refunded, creditNote: result.creditNote });
+      await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', {
+        reason,
+        refunded: result.refunded,
+        creditNote: result.creditNote,
+      });
     }
-    await record('milestone', name, status, { reason, detail: { ...detail, ...(status !== 'completed' ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote } : {}) }, ...(actor ? { actor } : {}) });
+    await record('milestone', name, status, {
+      reason,
+      detail: {
+        ...detail,
+        ...(status !== 'completed'
+          ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote }
+          : {}),
+      },
+      ...(actor ? { actor } : {}),
+    });
     // Changes still waiting for a safe point will not get one now.
     for (const edit of pendingEdits.splice(0)) edit.refusal = `order is ${status}: it can no longer change`;
-    if (state.shortage?.decision === 'partial_ship' || state.shortage?.decision === 'substitute') run.shortageAnswer ??= { refusal: `order is ${status}` };
+    if (state.shortage?.decision === 'partial_ship' || state.shortage?.decision === 'substitute')
+      run.shortageAnswer ??= { refusal: `order is ${status}` };
     // A cancellation asked for while the order was already ending gets the real outcome as its answer.
     if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
     if (state.returns.request && !state.returns.result) state.returns.result = result;
@@ -244,9 +305,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
   async function lifecycle(): Promise<OrderState> {
     // ── Verify and reserve ───────────────────────────────────────────────────────────────────
-    await record('milestone', 'order_received', 'received', { detail: { total: state.pricing.total, currency: state.pricing.currency } });
+    await record('milestone', 'order_received', 'received', {
+      detail: { total: state.pricing.total, currency: state.pricing.currency },
+    });
     const verification = await activities.verifyOrder({ orderId, skus: state.lines.map((line) => line.sku) });
-    if (!verification.ok) return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
+    if (!verification.ok)
+      return finish('failed', 'order_failed', 'verification_failed', { problems: verification.problems });
     checkpoint();
     const contact = await activities.verifyContactInfo({ orderId });
     if (!contact.ok) {
@@ -267,30 +331,62 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     checkpoint();
 
     // ── Payment ──────────────────────────────────────────────────────────────────────────────
-    const intent = await activities.createPaymentIntent({ orderId, amount: state.pricing.total, currency: state.pricing.currency, method: input.paymentMethod });
+    const intent = await activities.createPaymentIntent({
+      orderId,
+      amount: state.pricing.total,
+      currency: state.pricing.currency,
+      method: input.paymentMethod,
+    });
     const paymentDeadline = Date.now() + policy.paymentTimeoutMs;
-    state.payment = { ...state.payment, intentId: intent.intentId, status: 'pending', deadline: new Date(paymentDeadline).toISOString() };
-    await record('milestone', 'stock_reserved', 'awaiting_payment', { detail: { allocations: state.allocations.length, paymentIntentId: intent.intentId } });
+    state.payment = {
+      ...state.payment,
+      intentId: intent.intentId,
+      status: 'pending',
+      deadline: new Date(paymentDeadline).toISOString(),
+    };
+    await record('milestone', 'stock_reserved', 'awaiting_payment', {
+      detail: { allocations: state.allocations.length, paymentIntentId: intent.intentId },
+    });
     waitFor(`payment of ${state.pricing.total} ${state.pricing.currency} by ${state.payment.deadline}`);
     while (state.payment.status !== 'captured') {
       const remaining = paymentDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0, remaining))) break;
+      if (
+        remaining <= 0 ||
+        !(await condition(
+          () => paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0,
+          remaining,
+        ))
+      )
+        break;
       checkpoint();
       if (pendingEdits.length > 0) await applyEdits();
       else await handlePayment(paymentInbox.shift()!);
     }
     checkpoint();
-    if (state.payment.status !== 'captured') return finish('cancelled', 'order_cancelled', 'payment_timeout', { deadline: state.payment.deadline });
+    if (state.payment.status !== 'captured')
+      return finish('cancelled', 'order_cancelled', 'payment_timeout', { deadline: state.payment.deadline });
 
     // ── Confirmation: automatic on the lean path, a person when the review asks for one ────────
     if (state.review.required) {
       const confirmationDeadline = Date.now() + policy.confirmationTimeoutMs;
       state.review.deadline = new Date(confirmationDeadline).toISOString();
-      await record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: state.review.reasons.join(', ') });
+      await record('milestone', 'confirmation_requested', 'awaiting_confirmation', {
+        reason: state.review.reasons.join(', '),
+      });
       waitFor(`manual confirmation (${state.review.reasons.join(', ')}) by ${state.review.deadline}`);
       while (state.review.confirmedBy === null) {
         const remaining = confirmationDeadline - Date.now();
-        if (remaining <= 0 || !(await condition(() => state.review.confirmedBy !== null || state.cancellation !== null || paymentInbox.length > 0 || pendingEdits.length > 0, remaining))) {
+        if (
+          remaining <= 0 ||
+          !(await condition(
+            () =>
+              state.review.confirmedBy !== null ||
+              state.cancellation !== null ||
+              paymentInbox.length > 0 ||
+              pendingEdits.length > 0,
+            remaining,
+          ))
+        ) {
           return finish('cancelled', 'order_cancelled', 'confirmation_timeout', { deadline: state.review.deadline });
         }
         checkpoint();
@@ -299,9 +395,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       }
       const unpaid = await awaitExtraPayments();
       if (unpaid) return unpaid;
-      await record('milestone', 'order_confirmed', 'confirmed', { actor: state.review.confirmedBy!, reason: state.review.note ?? 'confirmed by a person after review' });
+      await record('milestone', 'order_confirmed', 'confirmed', {
+        actor: state.review.confirmedBy!,
+        reason: state.review.note ?? 'confirmed by a person after review',
+      });
     } else {
-      await record('milestone', 'order_confirmed', 'confirmed', { reason: 'automatic confirmation: low risk, paid in full' });
+      await record('milestone', 'order_confirmed', 'confirmed', {
+        reason: 'automatic confirmation: low risk, paid in full',
+      });
     }
     waitFor(null);
     await notify('order_confirmed', { total: state.pricing.total, currency: state.pricing.currency });
@@ -311,14 +412,29 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     let booking: Awaited<ReturnType<typeof activities.bookShipment>>;
     run.attempted.add('book');
     try {
-      booking = await activities.bookShipment({ orderId, urgent: input.type === 'urgent', requestedDeliveryBy: input.requestedDeliveryBy, now: new Date().toISOString() });
+      booking = await activities.bookShipment({
+        orderId,
+        urgent: input.type === 'urgent',
+        requestedDeliveryBy: input.requestedDeliveryBy,
+        now: new Date().toISOString(),
+      });
     } catch (error) {
-      if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'NoCarrier') {
+      if (
+        error instanceof ActivityFailure &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === 'NoCarrier'
+      ) {
         return finish('failed', 'order_failed', 'no_carrier', { message: error.cause.message });
       }
       throw error;
     }
-    state.shipment = { carrierId: booking.carrierId, service: booking.service, trackingNumber: booking.trackingNumber, eta: booking.eta, status: 'booked' };
+    state.shipment = {
+      carrierId: booking.carrierId,
+      service: booking.service,
+      trackingNumber: booking.trackingNumber,
+      eta: booking.eta,
+      status: 'booked',
+    };
     checkpoint();
     await activities.commitStock({ orderId });
     checkpoint();
@@ -327,9 +443,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     state.invoice = { number: invoice.number, total: invoice.total };
     checkpoint();
     await activities.deliverInvoice({ orderId, number: invoice.number });
-    await record('note', 'invoice_issued', state.status, { detail: { number: invoice.number, contentHash: invoice.contentHash } });
+    await record('note', 'invoice_issued', state.status, {
+      detail: { number: invoice.number, contentHash: invoice.contentHash },
+    });
     await record('milestone', 'shipment_booked', 'ready_to_ship', { detail: { ...booking } });
-    if (!booking.meetsDeadline) await record('flag', 'delivery_deadline_at_risk', state.status, { detail: { requestedDeliveryBy: input.requestedDeliveryBy, eta: booking.eta } });
+    if (!booking.meetsDeadline)
+      await record('flag', 'delivery_deadline_at_risk', state.status, {
+        detail: { requestedDeliveryBy: input.requestedDeliveryBy, eta: booking.eta },
+      });
 
     // ── Transit: tracking events until delivery; late parcels are flagged, silent ones failed ──
     const lateAt = Date.parse(booking.eta) + policy.deliveryGraceMs;
@@ -337,12 +458,27 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     let rank = 0;
     while (rank < SHIPMENT_RANK.delivered) {
       const late = state.flags.includes('parcel_late');
-      waitFor(`${rank === 0 ? 'pickup' : 'delivery'} by ${state.shipment.carrierId} (${state.shipment.trackingNumber}), ETA ${booking.eta}`);
+      waitFor(
+        `${rank === 0 ? 'pickup' : 'delivery'} by ${state.shipment.carrierId} (${state.shipment.trackingNumber}), ETA ${booking.eta}`,
+      );
       const timeout = (late ? lostAt : lateAt) - Date.now();
-      const woke = timeout > 0 && (await condition(() => shipmentInbox.length > 0 || paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0, timeout));
+      const woke =
+        timeout > 0 &&
+        (await condition(
+          () =>
+            shipmentInbox.length > 0 ||
+            paymentInbox.length > 0 ||
+            state.cancellation !== null ||
+            pendingEdits.length > 0,
+          timeout,
+        ));
       checkpoint();
       if (!woke) {
-        if (late) return finish('failed', 'order_failed', 'parcel_lost', { trackingNumber: booking.trackingNumber, eta: booking.eta });
+        if (late)
+          return finish('failed', 'order_failed', 'parcel_lost', {
+            trackingNumber: booking.trackingNumber,
+            eta: booking.eta,
+          });
         await record('flag', 'parcel_late', state.status, { detail: { eta: booking.eta } });
         await notify('parcel_late', { trackingNumber: booking.trackingNumber, eta: booking.eta });
         continue;
@@ -360,10 +496,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         await record('flag', 'tracking_for_unknown_parcel', state.status, { detail: { ...event } });
         continue;
       }
-      await activities.recordShipmentEvent({ orderId, trackingNumber: event.trackingNumber, type: event.type, occurredAt: event.occurredAt });
+      await activities.recordShipmentEvent({
+        orderId,
+        trackingNumber: event.trackingNumber,
+        type: event.type,
+        occurredAt: event.occurredAt,
+      });
       const detail = { eventId: event.eventId, at: event.occurredAt, location: event.location, detail: event.detail };
       if (event.type === 'exception') {
-        await record('flag', 'shipment_exception', state.status, { reason: event.detail ?? 'carrier reported an exception', detail });
+        await record('flag', 'shipment_exception', state.status, {
+          reason: event.detail ?? 'carrier reported an exception',
+          detail,
+        });
         continue;
       }
       if (SHIPMENT_RANK[event.type] <= rank) continue; // late or repeated news: the parcel is already further along
@@ -372,7 +516,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       state.shipment.status = event.type;
       if (!wasPickedUp) {
         await record('milestone', 'parcel_picked_up', 'shipped', { detail });
-        await notify('shipped', { carrierId: booking.carrierId, trackingNumber: booking.trackingNumber, eta: booking.eta });
+        await notify('shipped', {
+          carrierId: booking.carrierId,
+          trackingNumber: booking.trackingNumber,
+          eta: booking.eta,
+        });
       }
       if (event.type === 'delivered') await record('milestone', 'parcel_delivered', 'delivered', { detail });
       else if (event.type !== 'picked_up') await record('note', `parcel_${event.type}`, state.status, { detail });
@@ -390,7 +538,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     while (Date.now() < completesAt) {
       const surveyOpen = state.feedback === null && Date.now() < surveyClosesAt;
       const until = (surveyOpen ? surveyClosesAt : completesAt) - Date.now();
-      const woke = await condition(() => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0 || state.returns.request !== null, until);
+      const woke = await condition(
+        () => (surveyOpen && feedbackInbox !== null) || paymentInbox.length > 0 || state.returns.request !== null,
+        until,
+      );
       if (!woke) continue;
       if (state.returns.request) return acceptReturn(state.returns.request);
       if (paymentInbox.length > 0) {
@@ -400,7 +551,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const feedback = feedbackInbox!;
       state.feedback = feedback;
       await activities.recordFeedback({ orderId, ...feedback });
-      await record('note', 'feedback_received', state.status, { actor: 'customer', detail: { ...feedback.ratings, comment: feedback.comment ?? null } });
+      await record('note', 'feedback_received', state.status, {
+        actor: 'customer',
+        detail: { ...feedback.ratings, comment: feedback.comment ?? null },
+      });
     }
     await activities.creditEarnedPoints({ orderId });
     return finish('completed', 'order_completed', state.feedback ? 'completed with feedback' : 'completed');
@@ -411,21 +565,36 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const reason = 'unverifiable_contact_info';
     state.hold = { reason, problems, deadline: new Date(Date.now() + policy.infoHoldTimeoutMs).toISOString() };
     upsertSearchAttributes([{ key: HoldReasonKey, value: reason }]);
-    await record('milestone', 'order_on_hold', 'on_hold', { reason: problems.map((p) => `${p.path} ${p.message}`).join('; '), detail: { problems }, hold: reason });
+    await record('milestone', 'order_on_hold', 'on_hold', {
+      reason: problems.map((p) => `${p.path} ${p.message}`).join('; '),
+      detail: { problems },
+      hold: reason,
+    });
     await notify('info_needed', { problems });
     waitFor(`corrected contact details by ${state.hold.deadline}`);
     const deadline = Date.now() + policy.infoHoldTimeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();
-      const released = remaining > 0 && (await condition(() => state.hold === null || state.cancellation !== null || pendingEdits.length > 0, remaining));
+      const released =
+        remaining > 0 &&
+        (await condition(
+          () => state.hold === null || state.cancellation !== null || pendingEdits.length > 0,
+          remaining,
+        ));
       checkpoint();
-      if (!released) return finish('cancelled', 'order_cancelled', 'info_not_corrected', { problems: state.hold?.problems ?? problems });
+      if (!released)
+        return finish('cancelled', 'order_cancelled', 'info_not_corrected', {
+          problems: state.hold?.problems ?? problems,
+        });
       if (pendingEdits.length === 0) break;
       // An edit may bring a deliverable address and so release the hold.
       await applyEdits();
     }
     upsertSearchAttributes([{ key: HoldReasonKey, value: '' }]);
-    await record('milestone', 'hold_released', 'received', { reason: 'contact details corrected and verified', hold: null });
+    await record('milestone', 'hold_released', 'received', {
+      reason: 'contact details corrected and verified',
+      hold: null,
+    });
     return null;
   }
 
@@ -433,7 +602,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   async function acceptReturn(request: ReturnRequest): Promise<OrderState> {
     await record('note', 'return_requested', state.status, { actor: request.actor, reason: request.reason });
     const { restockedUnits } = await activities.restockReturnedGoods({ orderId });
-    return finish('returned', 'order_returned', request.reason, { requestedBy: request.actor, restockedUnits }, request.actor);
+    return finish(
+      'returned',
+      'order_returned',
+      request.reason,
+      { requestedBy: request.actor, restockedUnits },
+      request.actor,
+    );
   }
-
 }

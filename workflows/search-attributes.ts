@@ -33,7 +33,14 @@ export const ORDER_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: str
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
 /** What an order workflow starts with so operators can find it in Temporal UI: search attributes and a one-line summary. */
-export function orderStartAttributes(order: { orderId: string; type: string; channel: string; customerId: string; total: number; currency: string }): {
+export function orderStartAttributes(order: {
+  orderId: string;
+  type: string;
+  channel: string;
+  customerId: string;
+  total: number;
+  currency: string;
+}): {
   typedSearchAttributes: SearchAttributePair[];
   staticSummary: string;
 } {

@@ -2,7 +2,15 @@ import { ApplicationFailure, condition, ParentClosePolicy, setHandler, startChil
 import type { Shortage } from '../activities/types.js';
 import { splitByShortage, substituteLines } from '../domain/order-changes.js';
 import type { EditHandling } from './edits.js';
-import { resolveShortageUpdate, SHORTAGE_DECISIONS, stockReplenishedSignal, type OrderState, type OrderWorkflowInput, type ShortageResolution, type Substitution } from './messages.js';
+import {
+  resolveShortageUpdate,
+  SHORTAGE_DECISIONS,
+  stockReplenishedSignal,
+  type OrderState,
+  type OrderWorkflowInput,
+  type ShortageResolution,
+  type Substitution,
+} from './messages.js';
 import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
 import { orderStartAttributes, orderWorkflowId } from './search-attributes.js';
 
@@ -31,22 +39,46 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
         refuseHostileText(request);
         const { actor, decision, substitutes } = request;
         if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
-        if (!SHORTAGE_DECISIONS.includes(decision)) throw ApplicationFailure.nonRetryable(`decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`, 'InvalidRequest');
-        if (state.status !== 'awaiting_shortage_decision' || !state.shortage || state.shortage.decision || state.outcome || run.stockHeld) {
-          throw ApplicationFailure.nonRetryable(`order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`, 'NotAllowed');
+        if (!SHORTAGE_DECISIONS.includes(decision))
+          throw ApplicationFailure.nonRetryable(
+            `decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`,
+            'InvalidRequest',
+          );
+        if (
+          state.status !== 'awaiting_shortage_decision' ||
+          !state.shortage ||
+          state.shortage.decision ||
+          state.outcome ||
+          run.stockHeld
+        ) {
+          throw ApplicationFailure.nonRetryable(
+            `order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`,
+            'NotAllowed',
+          );
         }
         const shortSkus = new Set(state.shortage.shortages.map((s) => s.sku));
         if (decision === 'substitute') {
-          if (!substitutes?.length) throw ApplicationFailure.nonRetryable('substitutes are required: name a substitute for each short product', 'InvalidRequest');
+          if (!substitutes?.length)
+            throw ApplicationFailure.nonRetryable(
+              'substitutes are required: name a substitute for each short product',
+              'InvalidRequest',
+            );
           const unknown = substitutes.find((s: Substitution) => !shortSkus.has(s.sku));
-          if (unknown) throw ApplicationFailure.nonRetryable(`${unknown.sku} is not short on this order: only ${[...shortSkus].join(', ')} can be substituted`, 'InvalidRequest');
+          if (unknown)
+            throw ApplicationFailure.nonRetryable(
+              `${unknown.sku} is not short on this order: only ${[...shortSkus].join(', ')} can be substituted`,
+              'InvalidRequest',
+            );
           const same = substitutes.find((s: Substitution) => s.substituteSku === s.sku);
           if (same) throw ApplicationFailure.nonRetryable(`${same.sku} cannot substitute for itself`, 'InvalidRequest');
         } else if (substitutes?.length) {
           throw ApplicationFailure.nonRetryable('substitutes go with the substitute decision only', 'InvalidRequest');
         }
         if (decision === 'partial_ship' && splitByShortage(state.lines, state.shortage.shortages).now.length === 0) {
-          throw ApplicationFailure.nonRetryable('nothing on this order is in stock to ship now: wait for restock, substitute or cancel', 'NotAllowed');
+          throw ApplicationFailure.nonRetryable(
+            'nothing on this order is in stock to ship now: wait for restock, substitute or cancel',
+            'NotAllowed',
+          );
         }
       },
     },
@@ -62,12 +94,20 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
    * (the policy default). Returns the order's end, or null once its stock is reserved.
    */
   async function settleShortage(shortages: Shortage[]): Promise<OrderState | null> {
-    state.shortage = { shortages, deadline: new Date(Date.now() + policy.shortageDecisionTimeoutMs).toISOString(), decision: null, decidedBy: null, substitutes: [] };
+    state.shortage = {
+      shortages,
+      deadline: new Date(Date.now() + policy.shortageDecisionTimeoutMs).toISOString(),
+      decision: null,
+      decidedBy: null,
+      substitutes: [],
+    };
     if (input.backorderOf) {
       // A back-order exists because stock was short: it waits for restock without asking again.
       state.shortage.decision = 'wait_restock';
       state.shortage.decidedBy = 'orchestrator';
-      await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages, backorderOf: input.backorderOf } });
+      await record('milestone', 'stock_short', 'awaiting_shortage_decision', {
+        detail: { shortages, backorderOf: input.backorderOf },
+      });
       return waitForRestock('orchestrator', `back-order of ${input.backorderOf}`);
     }
     await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages } });
@@ -76,7 +116,12 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
     for (;;) {
       waitFor(`a shortage decision (ship part, substitute, wait for restock or cancel) by ${state.shortage.deadline}`);
       const remaining = deadline - Date.now();
-      const decided = remaining > 0 && (await condition(() => state.shortage!.decision !== null || state.cancellation !== null || pendingEdits.length > 0, remaining));
+      const decided =
+        remaining > 0 &&
+        (await condition(
+          () => state.shortage!.decision !== null || state.cancellation !== null || pendingEdits.length > 0,
+          remaining,
+        ));
       checkpoint();
       if (decided && pendingEdits.length > 0) {
         await applyEdits();
@@ -85,9 +130,17 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       }
       const { decision, decidedBy } = state.shortage;
       // The policy default when nobody decides: do not keep the customer waiting on an open question.
-      if (!decided || decision === 'cancel') return finish('cancelled', 'order_cancelled', decided ? 'shortage_cancel' : 'shortage_undecided', { shortages }, decidedBy ?? undefined);
+      if (!decided || decision === 'cancel')
+        return finish(
+          'cancelled',
+          'order_cancelled',
+          decided ? 'shortage_cancel' : 'shortage_undecided',
+          { shortages },
+          decidedBy ?? undefined,
+        );
       if (decision === 'wait_restock') return waitForRestock(decidedBy!, 'customer waits for restock');
-      const outcome = decision === 'partial_ship' ? await shipWhatIsInStock(decidedBy!) : await substituteShortProducts(decidedBy!);
+      const outcome =
+        decision === 'partial_ship' ? await shipWhatIsInStock(decidedBy!) : await substituteShortProducts(decidedBy!);
       run.shortageAnswer = typeof outcome === 'string' ? { refusal: outcome } : { resolution: outcome };
       if (typeof outcome !== 'string') return null;
       // Refused (stock moved, a product cannot be sold): the question is still open.
@@ -102,8 +155,10 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
    */
   async function coveredByEdit(): Promise<OrderState | null> {
     const { decision, decidedBy, shortages } = state.shortage!;
-    if (decision === 'cancel') return finish('cancelled', 'order_cancelled', 'shortage_cancel', { shortages }, decidedBy ?? undefined);
-    if (decision === 'partial_ship' || decision === 'substitute') run.shortageAnswer = { refusal: 'an edit already covered the order from stock: no shortage decision is needed' };
+    if (decision === 'cancel')
+      return finish('cancelled', 'order_cancelled', 'shortage_cancel', { shortages }, decidedBy ?? undefined);
+    if (decision === 'partial_ship' || decision === 'substitute')
+      run.shortageAnswer = { refusal: 'an edit already covered the order from stock: no shortage decision is needed' };
     return null;
   }
 
@@ -111,10 +166,15 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
   async function waitForRestock(actor: string, reason: string): Promise<OrderState | null> {
     await record('note', 'backordered', state.status, { actor, reason });
     const restockDeadline = Date.now() + policy.shortageDecisionTimeoutMs;
-    waitFor(`restock of ${state.shortage!.shortages.map((s) => s.sku).join(', ')} by ${new Date(restockDeadline).toISOString()}`);
+    waitFor(
+      `restock of ${state.shortage!.shortages.map((s) => s.sku).join(', ')} by ${new Date(restockDeadline).toISOString()}`,
+    );
     for (;;) {
       const remaining = restockDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => run.restocked || state.cancellation !== null || pendingEdits.length > 0, remaining))) {
+      if (
+        remaining <= 0 ||
+        !(await condition(() => run.restocked || state.cancellation !== null || pendingEdits.length > 0, remaining))
+      ) {
         return finish('cancelled', 'order_cancelled', 'restock_timeout', { shortages: state.shortage!.shortages });
       }
       checkpoint();
@@ -163,12 +223,29 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [backorderInput],
       memo: { channel: input.channel, externalId: null, backorderOf: orderId },
-      ...orderStartAttributes({ orderId: backorder.orderId, type: input.type, channel: input.channel, customerId: input.customerId, total: backorder.pricing.total, currency: backorder.pricing.currency }),
+      ...orderStartAttributes({
+        orderId: backorder.orderId,
+        type: input.type,
+        channel: input.channel,
+        customerId: input.customerId,
+        total: backorder.pricing.total,
+        currency: backorder.pricing.currency,
+      }),
     });
     state.backorder = { orderId: backorder.orderId };
     const previousTotal = state.pricing.total;
     await commitRevision(revised);
-    await record('note', 'order_split', state.status, { actor, reason: 'ship what is in stock, back-order the rest', detail: { backorderId: backorder.orderId, shipsNow: now, backordered: rest, previousTotal, total: state.pricing.total } });
+    await record('note', 'order_split', state.status, {
+      actor,
+      reason: 'ship what is in stock, back-order the rest',
+      detail: {
+        backorderId: backorder.orderId,
+        shipsNow: now,
+        backordered: rest,
+        previousTotal,
+        total: state.pricing.total,
+      },
+    });
     await notify('order_split', { backorderId: backorder.orderId, backordered: rest, total: state.pricing.total });
     return { decision: 'partial_ship', total: state.pricing.total, backorderId: backorder.orderId };
   }
@@ -180,7 +257,11 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
     if (typeof revised === 'string') return revised;
     const previousTotal = state.pricing.total;
     await commitRevision(revised);
-    await record('note', 'products_substituted', state.status, { actor, reason: 'substitutes for products out of stock', detail: { substitutes, previousTotal, total: state.pricing.total } });
+    await record('note', 'products_substituted', state.status, {
+      actor,
+      reason: 'substitutes for products out of stock',
+      detail: { substitutes, previousTotal, total: state.pricing.total },
+    });
     await notify('order_edited', { substitutes, previousTotal, total: state.pricing.total });
     return { decision: 'substitute', total: state.pricing.total, backorderId: null };
   }

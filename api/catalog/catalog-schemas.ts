@@ -28,7 +28,9 @@ export const LotStockSchema = StockSchema.extend({ lotCode: z.string(), received
 export const WarehouseStockSchema = StockSchema.extend({
   warehouseId: z.string(),
   name: z.string(),
-  servesCategory: z.boolean().describe("false: the warehouse may not ship this category, so its stock is not sellable (available 0)"),
+  servesCategory: z
+    .boolean()
+    .describe('false: the warehouse may not ship this category, so its stock is not sellable (available 0)'),
   lots: z.array(LotStockSchema),
 });
 
@@ -37,7 +39,9 @@ export const InventorySchema = z.object({
   sku: z.string(),
   name: z.string(),
   category: z.string(),
-  totals: StockSchema.describe('onHand and reserved over every warehouse; available only over warehouses that serve the category'),
+  totals: StockSchema.describe(
+    'onHand and reserved over every warehouse; available only over warehouses that serve the category',
+  ),
   warehouses: z.array(WarehouseStockSchema),
 });
 

@@ -16,11 +16,17 @@ export async function listProducts(db: Database, filter: { category?: string }):
       currency: products.currency,
       madeToOrder: products.madeToOrder,
       // A lot in a warehouse that may not ship the category finds no warehouse row and counts nothing.
-      available: sql<number>`coalesce(sum(${stockLots.onHand} - ${stockLots.reserved}) filter (where ${warehouses.id} is not null), 0)`.mapWith(Number),
+      available:
+        sql<number>`coalesce(sum(${stockLots.onHand} - ${stockLots.reserved}) filter (where ${warehouses.id} is not null), 0)`.mapWith(
+          Number,
+        ),
     })
     .from(products)
     .leftJoin(stockLots, eq(stockLots.sku, products.sku))
-    .leftJoin(warehouses, and(eq(warehouses.id, stockLots.warehouseId), sql`${products.category} = any(${warehouses.categories})`))
+    .leftJoin(
+      warehouses,
+      and(eq(warehouses.id, stockLots.warehouseId), sql`${products.category} = any(${warehouses.categories})`),
+    )
     .where(and(...conditions))
     .groupBy(products.sku)
     .orderBy(asc(products.sku));

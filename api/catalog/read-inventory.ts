@@ -34,13 +34,27 @@ export async function readInventory(db: Database, sku: string): Promise<Inventor
     const sellable = servesCategory ? row.onHand - row.reserved : 0;
     let warehouse = byWarehouse.get(row.warehouseId);
     if (!warehouse) {
-      warehouse = { warehouseId: row.warehouseId, name: row.warehouseName ?? row.warehouseId, servesCategory, onHand: 0, reserved: 0, available: 0, lots: [] };
+      warehouse = {
+        warehouseId: row.warehouseId,
+        name: row.warehouseName ?? row.warehouseId,
+        servesCategory,
+        onHand: 0,
+        reserved: 0,
+        available: 0,
+        lots: [],
+      };
       byWarehouse.set(row.warehouseId, warehouse);
     }
     warehouse.onHand += row.onHand;
     warehouse.reserved += row.reserved;
     warehouse.available += sellable;
-    warehouse.lots.push({ lotCode: row.lotCode, receivedAt: row.receivedAt.toISOString(), onHand: row.onHand, reserved: row.reserved, available: sellable });
+    warehouse.lots.push({
+      lotCode: row.lotCode,
+      receivedAt: row.receivedAt.toISOString(),
+      onHand: row.onHand,
+      reserved: row.reserved,
+      available: sellable,
+    });
   }
 
   const stock = [...byWarehouse.values()];
@@ -49,7 +63,11 @@ export async function readInventory(db: Database, sku: string): Promise<Inventor
     sku,
     name: product.name,
     category: product.category,
-    totals: { onHand: total((w) => w.onHand), reserved: total((w) => w.reserved), available: total((w) => w.available) },
+    totals: {
+      onHand: total((w) => w.onHand),
+      reserved: total((w) => w.reserved),
+      available: total((w) => w.available),
+    },
     warehouses: stock,
   };
 }

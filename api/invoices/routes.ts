@@ -33,36 +33,66 @@ export const InvoiceSchema = z.object({
 
 /** Invoices: read an issued invoice from the archive, with its integrity checked. */
 export const invoiceRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> = async (app, { db, auth }) => {
-  app.get('/v1/invoices/:number', {
-    onRequest: auth.require('service', 'support'),
-    schema: {
-      tags: ['invoices'],
-      summary: 'Read an archived invoice',
-      description: 'A service key reads only the invoices and credit notes of orders it placed; others are 404.',
-      params: z.object({ number: z.string().regex(/^(INV|CN)-\d{4}-\d{6}$/, 'must be an invoice or credit note number such as INV-2026-000001') }),
-      response: { 200: InvoiceSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema },
+  app.get(
+    '/v1/invoices/:number',
+    {
+      onRequest: auth.require('service', 'support'),
+      schema: {
+        tags: ['invoices'],
+        summary: 'Read an archived invoice',
+        description: 'A service key reads only the invoices and credit notes of orders it placed; others are 404.',
+        params: z.object({
+          number: z
+            .string()
+            .regex(/^(INV|CN)-\d{4}-\d{6}$/, 'must be an invoice or credit note number such as INV-2026-000001'),
+        }),
+        response: {
+          200: InvoiceSchema,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
+          404: ProblemSchema,
+        },
+      },
     },
-  }, async (request) => {
-    const [found] = await db.select({ row: invoices }).from(invoices).innerJoin(orders, eq(orders.id, invoices.orderId)).where(and(eq(invoices.number, request.params.number), visibleTo(callerOf(request))));
-    const row = found?.row;
-    if (!row) throw new Problem(404, 'invoice-not-found', 'Invoice not found', `There is no invoice ${request.params.number}.`);
-    const content = {
-      number: row.number,
-      orderId: row.orderId,
-      kind: row.kind,
-      creditsInvoice: row.creditsInvoice,
-      customerId: row.customerId,
-      billTo: row.billTo,
-      lines: row.lines,
-      subtotal: row.subtotal,
-      discountTotal: row.discountTotal,
-      shipping: row.shipping,
-      tax: row.tax,
-      total: row.total,
-      currency: row.currency,
-      issuedAt: row.issuedAt.toISOString(),
-    };
-    const integrity: 'verified' | 'mismatch' = invoiceContentHash(content) === row.contentHash ? 'verified' : 'mismatch';
-    return { ...content, deliveredAt: row.deliveredAt?.toISOString() ?? null, contentHash: row.contentHash, integrity };
-  });
+    async (request) => {
+      const [found] = await db
+        .select({ row: invoices })
+        .from(invoices)
+        .innerJoin(orders, eq(orders.id, invoices.orderId))
+        .where(and(eq(invoices.number, request.params.number), visibleTo(callerOf(request))));
+      const row = found?.row;
+      if (!row)
+        throw new Problem(
+          404,
+          'invoice-not-found',
+          'Invoice not found',
+          `There is no invoice ${request.params.number}.`,
+        );
+      const content = {
+        number: row.number,
+        orderId: row.orderId,
+        kind: row.kind,
+        creditsInvoice: row.creditsInvoice,
+        customerId: row.customerId,
+        billTo: row.billTo,
+        lines: row.lines,
+        subtotal: row.subtotal,
+        discountTotal: row.discountTotal,
+        shipping: row.shipping,
+        tax: row.tax,
+        total: row.total,
+        currency: row.currency,
+        issuedAt: row.issuedAt.toISOString(),
+      };
+      const integrity: 'verified' | 'mismatch' =
+        invoiceContentHash(content) === row.contentHash ? 'verified' : 'mismatch';
+      return {
+        ...content,
+        deliveredAt: row.deliveredAt?.toISOString() ?? null,
+        contentHash: row.contentHash,
+        integrity,
+      };
+    },
+  );
 };

@@ -19,10 +19,29 @@ export async function currentStatus(db: Database, orderId: string): Promise<stri
 /** Turns a workflow's answer of "no" into a problem: 422 for a request it cannot use, 409 with the reason for a refusal; anything else is rethrown. */
 export function refusalProblem(error: unknown, status: string): Problem {
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    if (error.cause.type === 'InvalidRequest') return new Problem(422, 'unprocessable-action', 'The order cannot use this request', error.cause.message, undefined, { reason: error.cause.type, orderStatus: status });
-    return new Problem(409, 'action-refused', 'The order refused this action', error.cause.message, undefined, { reason: error.cause.type, orderStatus: status });
+    if (error.cause.type === 'InvalidRequest')
+      return new Problem(
+        422,
+        'unprocessable-action',
+        'The order cannot use this request',
+        error.cause.message,
+        undefined,
+        { reason: error.cause.type, orderStatus: status },
+      );
+    return new Problem(409, 'action-refused', 'The order refused this action', error.cause.message, undefined, {
+      reason: error.cause.type,
+      orderStatus: status,
+    });
   }
-  if (error instanceof WorkflowNotFoundError) return new Problem(409, 'action-refused', 'The order refused this action', `order is ${status} and no longer running`, undefined, { orderStatus: status });
+  if (error instanceof WorkflowNotFoundError)
+    return new Problem(
+      409,
+      'action-refused',
+      'The order refused this action',
+      `order is ${status} and no longer running`,
+      undefined,
+      { orderStatus: status },
+    );
   throw error;
 }
 
@@ -43,9 +62,18 @@ export interface OrderRequest<Ret, Arg> {
 }
 
 /** Ties the request's Idempotency-Key (if any) to this action, order and body; reuse for another is a 422. Asking twice is harmless. */
-export async function claimRequestKey<Ret, Arg>(db: Database, request: OrderRequest<Ret, Arg>): Promise<string | undefined> {
+export async function claimRequestKey<Ret, Arg>(
+  db: Database,
+  request: OrderRequest<Ret, Arg>,
+): Promise<string | undefined> {
   const key = idempotencyKeyOf(request.headers);
-  if (key) await claimIdempotencyKey(db, request.caller, key, request.action, { orderId: request.orderId, arg: request.arg, requestedBy: request.requestedBy, reason: request.reason });
+  if (key)
+    await claimIdempotencyKey(db, request.caller, key, request.action, {
+      orderId: request.orderId,
+      arg: request.arg,
+      requestedBy: request.requestedBy,
+      reason: request.reason,
+    });
   return key;
 }
 
@@ -56,7 +84,10 @@ export async function claimRequestKey<Ret, Arg>(db: Database, request: OrderRequ
  * and body becomes the same Temporal update, so it gets the first call's answer; the key with another
  * action or body is a 422.
  */
-export async function askOrder<Ret, Arg>(deps: { db: Database; temporal: Client }, request: OrderRequest<Ret, Arg>): Promise<Ret> {
+export async function askOrder<Ret, Arg>(
+  deps: { db: Database; temporal: Client },
+  request: OrderRequest<Ret, Arg>,
+): Promise<Ret> {
   const { db, temporal } = deps;
   const { caller } = request;
   const status = request.status ?? (await visibleOrder(db, caller, request.orderId)).status;
@@ -64,14 +95,32 @@ export async function askOrder<Ret, Arg>(deps: { db: Database; temporal: Client 
   const keep = (outcome: 'accepted' | 'refused' | 'rejected', answer: Record<string, unknown>) =>
     db
       .insert(supportRequests)
-      .values({ orderId: request.orderId, action: request.action, actor: caller.name, requestedBy: request.requestedBy ?? null, reason: request.reason ?? null, status, outcome, answer, idempotencyKey: key ? `${caller.name}:${key}` : null })
+      .values({
+        orderId: request.orderId,
+        action: request.action,
+        actor: caller.name,
+        requestedBy: request.requestedBy ?? null,
+        reason: request.reason ?? null,
+        status,
+        outcome,
+        answer,
+        idempotencyKey: key ? `${caller.name}:${key}` : null,
+      })
       .onConflictDoNothing();
   let answer: Ret;
   try {
-    answer = await temporal.workflow.getHandle(orderWorkflowId(request.orderId)).executeUpdate(request.update, { args: [request.arg], ...(key ? { updateId: `req-${caller.name}:${key}` } : {}) });
+    answer = await temporal.workflow
+      .getHandle(orderWorkflowId(request.orderId))
+      .executeUpdate(request.update, {
+        args: [request.arg],
+        ...(key ? { updateId: `req-${caller.name}:${key}` } : {}),
+      });
   } catch (error) {
     const problem = refusalProblem(error, status);
-    await keep(problem.status === 422 ? 'rejected' : 'refused', { detail: problem.detail ?? problem.title, ...problem.extra });
+    await keep(problem.status === 422 ? 'rejected' : 'refused', {
+      detail: problem.detail ?? problem.title,
+      ...problem.extra,
+    });
     throw problem;
   }
   await keep('accepted', answer as Record<string, unknown>);

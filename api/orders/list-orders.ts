@@ -44,7 +44,13 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ namedById, ...row }) => ({ ...row, customerId: visibleCustomerId(caller, row.customerId, namedById), status: row.status as OrderStatus, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() })),
+    items: page.map(({ namedById, ...row }) => ({
+      ...row,
+      customerId: visibleCustomerId(caller, row.customerId, namedById),
+      status: row.status as OrderStatus,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    })),
     nextCursor: rows.length > query.limit && last ? encodeOrderCursor(last.id) : null,
   };
 }

@@ -13,7 +13,10 @@ const StatusList = z
     const statuses = [...new Set(raw.split(',').map((part) => part.trim()))];
     const unknown = statuses.filter((status) => !KNOWN_STATUSES.has(status));
     if (unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `has unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${ORDER_STATUSES.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `has unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${ORDER_STATUSES.join(', ')}`,
+      });
       return z.NEVER;
     }
     return statuses as OrderStatus[];
@@ -32,7 +35,10 @@ const Cursor = z
     return afterId;
   });
 
-const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with offset, such as 2026-01-31T23:00:00+01:00' });
+const Instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with offset, such as 2026-01-31T23:00:00+01:00',
+});
 
 /** The query of `GET /v1/orders`: filters combine with AND; the cursor continues a previous page. */
 export const ListOrdersQuerySchema = z
@@ -43,7 +49,12 @@ export const ListOrdersQuerySchema = z
     customerId: z.string().trim().min(1, 'must not be empty').max(64).optional(),
     createdFrom: Instant.describe('Created at or after this instant').optional(),
     createdTo: Instant.describe('Created before this instant (exclusive)').optional(),
-    limit: z.coerce.number({ error: LIMIT_MESSAGE }).int(LIMIT_MESSAGE).min(1, LIMIT_MESSAGE).max(100, LIMIT_MESSAGE).default(20),
+    limit: z.coerce
+      .number({ error: LIMIT_MESSAGE })
+      .int(LIMIT_MESSAGE)
+      .min(1, LIMIT_MESSAGE)
+      .max(100, LIMIT_MESSAGE)
+      .default(20),
     cursor: Cursor.optional(),
   })
   .superRefine((query, ctx) => {

@@ -31,7 +31,9 @@ export const OrderResourceSchema = z.object({
       quantity: z.number().int(),
       unitPrice: Money,
       customization: z.record(z.string(), z.string()).nullable(),
-      allocation: z.array(z.object({ warehouseId: z.string(), lotId: z.number().int(), quantity: z.number().int(), status: z.string() })),
+      allocation: z.array(
+        z.object({ warehouseId: z.string(), lotId: z.number().int(), quantity: z.number().int(), status: z.string() }),
+      ),
     }),
   ),
   pricing: PricingSchema,
@@ -43,9 +45,20 @@ export const OrderResourceSchema = z.object({
     amountDue: Money.describe('what the customer still owes: the total less what we hold; 0 once the order has ended'),
   }),
   shipment: z
-    .object({ carrier: z.string(), service: z.string(), trackingNumber: z.string(), status: z.string(), cost: Money, eta: z.string(), pickedUpAt: z.string().nullable(), deliveredAt: z.string().nullable() })
+    .object({
+      carrier: z.string(),
+      service: z.string(),
+      trackingNumber: z.string(),
+      status: z.string(),
+      cost: Money,
+      eta: z.string(),
+      pickedUpAt: z.string().nullable(),
+      deliveredAt: z.string().nullable(),
+    })
     .nullable(),
-  invoice: z.object({ number: z.string(), status: z.enum(['issued', 'delivered']), total: Money, issuedAt: z.string() }).nullable(),
+  invoice: z
+    .object({ number: z.string(), status: z.enum(['issued', 'delivered']), total: Money, issuedAt: z.string() })
+    .nullable(),
   review: z.object({ required: z.boolean(), reasons: z.array(z.string()) }).nullable(),
   production: z.null(),
   milestones: z.array(z.object({ name: z.string(), at: z.string() })),

@@ -13,9 +13,16 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(reservations).where(eq(reservations.orderId, orderId)).orderBy(asc(reservations.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id)),
-    db.select({ name: orderEvents.name, at: orderEvents.at }).from(orderEvents).where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.kind, 'milestone'))).orderBy(asc(orderEvents.seq)),
+    db
+      .select({ name: orderEvents.name, at: orderEvents.at })
+      .from(orderEvents)
+      .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.kind, 'milestone')))
+      .orderBy(asc(orderEvents.seq)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)),
-    db.select().from(invoices).where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice'))),
+    db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice'))),
     db.select({ id: orders.id }).from(orders).where(eq(orders.backorderOf, orderId)),
   ]);
   const status = order.status as OrderStatus;
@@ -23,7 +30,16 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
   const amountPaid = sum('capture');
   const amountRefunded = sum('refund');
   const last = ledger.at(-1);
-  const paymentStatus = amountPaid > 0 ? (amountRefunded >= amountPaid ? 'refunded' : 'captured') : last?.kind === 'failure' ? 'failed' : order.paymentIntentId ? 'pending' : 'not_requested';
+  const paymentStatus =
+    amountPaid > 0
+      ? amountRefunded >= amountPaid
+        ? 'refunded'
+        : 'captured'
+      : last?.kind === 'failure'
+        ? 'failed'
+        : order.paymentIntentId
+          ? 'pending'
+          : 'not_requested';
   return {
     id: order.id,
     status,
@@ -37,7 +53,9 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
       quantity: line.quantity,
       unitPrice: line.unitPrice,
       customization: line.customization ?? null,
-      allocation: held.filter((r) => r.lineNo === line.lineNo).map((r) => ({ warehouseId: r.warehouseId, lotId: r.lotId, quantity: r.quantity, status: r.status })),
+      allocation: held
+        .filter((r) => r.lineNo === line.lineNo)
+        .map((r) => ({ warehouseId: r.warehouseId, lotId: r.lotId, quantity: r.quantity, status: r.status })),
     })),
     pricing: order.pricing,
     payment: {
@@ -59,7 +77,14 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
           deliveredAt: shipment.deliveredAt?.toISOString() ?? null,
         }
       : null,
-    invoice: invoice ? { number: invoice.number, status: invoice.deliveredAt ? 'delivered' : 'issued', total: invoice.total, issuedAt: invoice.issuedAt.toISOString() } : null,
+    invoice: invoice
+      ? {
+          number: invoice.number,
+          status: invoice.deliveredAt ? 'delivered' : 'issued',
+          total: invoice.total,
+          issuedAt: invoice.issuedAt.toISOString(),
+        }
+      : null,
     review: order.review ?? null,
     production: null,
     milestones: milestones.map((m) => ({ name: m.name, at: m.at.toISOString() })),

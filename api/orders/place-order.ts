@@ -33,10 +33,21 @@ export interface PlacementResult {
 }
 
 const unprocessable = (errors: FieldIssue[]) =>
-  new Problem(422, 'unprocessable-order', 'The order cannot be accepted', errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+  new Problem(
+    422,
+    'unprocessable-order',
+    'The order cannot be accepted',
+    errors.map((e) => `${e.path} ${e.message}`).join('; '),
+    errors,
+  );
 
 /** Validates against the catalog, prices on the server, records the order as the caller's with its workflow input, then starts the workflow. */
-export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idempotencyKey: string | undefined, caller: Caller): Promise<PlacementResult> {
+export async function placeOrder(
+  deps: PlacementDeps,
+  request: PlaceOrder,
+  idempotencyKey: string | undefined,
+  caller: Caller,
+): Promise<PlacementResult> {
   const { db } = deps;
   const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
   if (idempotencyKey) await claimIdempotencyKey(db, caller, idempotencyKey, 'place_order', request);
@@ -46,7 +57,9 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
 
   const skus = [...new Set(request.lines.map((line) => line.sku))];
   const catalog = new Map((await db.select().from(products).where(inArray(products.sku, skus))).map((p) => [p.sku, p]));
-  const issues: FieldIssue[] = checkCatalogLines(request.lines, catalog, request.type, deps.config.currency).map((problem) => ({ path: fieldPath(problem.path), message: problem.message }));
+  const issues: FieldIssue[] = checkCatalogLines(request.lines, catalog, request.type, deps.config.currency).map(
+    (problem) => ({ path: fieldPath(problem.path), message: problem.message }),
+  );
   if (issues.length) throw unprocessable(issues);
 
   const { customer, member } = await resolveCustomer(db, request.customer);
@@ -54,7 +67,12 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   const guestRedeeming = !member && (request.pointsToRedeem ?? 0) > 0;
   const pricing = priceOrder(
     {
-      lines: request.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitPrice: catalog.get(line.sku)!.priceMinor, category: catalog.get(line.sku)!.category })),
+      lines: request.lines.map((line) => ({
+        sku: line.sku,
+        quantity: line.quantity,
+        unitPrice: catalog.get(line.sku)!.priceMinor,
+        category: catalog.get(line.sku)!.category,
+      })),
       orderType: request.type,
       memberLevel: member ? customer.memberLevel : 'standard',
       pointsBalance: member ? customer.points : 0,
@@ -65,13 +83,25 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
   );
   const pricingIssues = [
     ...(pricing.ok ? [] : pricing.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message }))),
-    ...(guestRedeeming ? [{ path: 'pointsToRedeem', message: 'needs customer.id: only a member the calling service identifies can redeem points' }] : []),
+    ...(guestRedeeming
+      ? [
+          {
+            path: 'pointsToRedeem',
+            message: 'needs customer.id: only a member the calling service identifies can redeem points',
+          },
+        ]
+      : []),
   ];
   if (!pricing.ok || pricingIssues.length) throw unprocessable(pricingIssues);
   const breakdown = pricing.breakdown;
 
   const [history] = await db.select({ previous: count() }).from(orders).where(eq(orders.customerId, customer.id));
-  const review = assessRisk({ type: request.type, total: breakdown.total, lines: request.lines, previousOrders: history?.previous ?? 0 });
+  const review = assessRisk({
+    type: request.type,
+    total: breakdown.total,
+    lines: request.lines,
+    previousOrders: history?.previous ?? 0,
+  });
 
   const orderId = `ord_${ulid()}`;
   const lines = catalogLines(request.lines, catalog);
@@ -97,7 +127,8 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
           .set({ points: sql`${customers.points} - ${breakdown.pointsRedeemed}` })
           .where(and(eq(customers.id, customer.id), gte(customers.points, breakdown.pointsRedeemed)))
           .returning({ id: customers.id });
-        if (debited.length === 0) throw unprocessable([{ path: 'pointsToRedeem', message: 'exceeds the points balance' }]);
+        if (debited.length === 0)
+          throw unprocessable([{ path: 'pointsToRedeem', message: 'exceeds the points balance' }]);
       }
       await tx.insert(orders).values({
         id: orderId,
@@ -117,9 +148,18 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
         review,
         workflowInput: input as unknown as Record<string, unknown>,
       });
-      await tx.insert(orderLines).values(
-        request.lines.map((line, index) => ({ orderId, lineNo: index + 1, sku: line.sku, quantity: line.quantity, unitPrice: lines[index]!.unitPrice, customization: line.customization ?? null })),
-      );
+      await tx
+        .insert(orderLines)
+        .values(
+          request.lines.map((line, index) => ({
+            orderId,
+            lineNo: index + 1,
+            sku: line.sku,
+            quantity: line.quantity,
+            unitPrice: lines[index]!.unitPrice,
+            customization: line.customization ?? null,
+          })),
+        );
     });
   } catch (error) {
     // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.
@@ -139,17 +179,30 @@ export async function placeOrder(deps: PlacementDeps, request: PlaceOrder, idemp
  */
 async function tryToStart(deps: PlacementDeps, orderId: string, justRecorded?: OrderWorkflowInput): Promise<boolean> {
   try {
-    await startOwedWorkflow({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue }, orderId, justRecorded);
+    await startOwedWorkflow(
+      { db: deps.db, temporal: deps.temporal, taskQueue: deps.config.temporal.taskQueue },
+      orderId,
+      justRecorded,
+    );
     return true;
   } catch {
     return false;
   }
 }
 
-async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: string | undefined, requestHash: string, caller: Caller): Promise<PlacementResult | undefined> {
+async function findRepeat(
+  db: Database,
+  request: PlaceOrder,
+  idempotencyKey: string | undefined,
+  requestHash: string,
+  caller: Caller,
+): Promise<PlacementResult | undefined> {
   if (idempotencyKey) {
     // The key was claimed for this very body (claimIdempotencyKey): an order under it is this request's.
-    const [byKey] = await db.select({ id: orders.id }).from(orders).where(and(eq(orders.placedBy, caller.name), eq(orders.idempotencyKey, idempotencyKey)));
+    const [byKey] = await db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.placedBy, caller.name), eq(orders.idempotencyKey, idempotencyKey)));
     if (byKey) return { orderId: byKey.id, created: false, started: false };
   }
   if (request.externalId) {
@@ -159,11 +212,23 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
       .where(and(eq(orders.channel, request.channel), eq(orders.externalId, request.externalId)));
     if (byExternal && byExternal.placedBy !== caller.name && !seesAllOrders(caller)) {
       // Another caller's order: say it exists (the id cannot be used twice) but not which order it is.
-      throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} was recorded by another caller.`);
+      throw new Problem(
+        409,
+        'external-order-exists',
+        'External order already recorded',
+        `${request.channel} order ${request.externalId} was recorded by another caller.`,
+      );
     }
     if (byExternal) {
       if (byExternal.requestHash !== requestHash) {
-        throw new Problem(409, 'external-order-exists', 'External order already recorded', `${request.channel} order ${request.externalId} is already order ${byExternal.id}, with different content.`, undefined, { orderId: byExternal.id });
+        throw new Problem(
+          409,
+          'external-order-exists',
+          'External order already recorded',
+          `${request.channel} order ${request.externalId} is already order ${byExternal.id}, with different content.`,
+          undefined,
+          { orderId: byExternal.id },
+        );
       }
       return { orderId: byExternal.id, created: false, started: false };
     }
@@ -179,21 +244,39 @@ async function findRepeat(db: Database, request: PlaceOrder, idempotencyKey: str
 async function resolveCustomer(db: Database, customer: PlaceOrder['customer']) {
   const email = customer.email.toLowerCase();
   if (customer.id) {
-    const [known] = await db.select().from(customers).where(and(eq(customers.id, customer.id), eq(customers.email, email)));
+    const [known] = await db
+      .select()
+      .from(customers)
+      .where(and(eq(customers.id, customer.id), eq(customers.email, email)));
     if (!known) throw unprocessable([{ path: 'customer.id', message: 'does not name a customer with this e-mail' }]);
     return { customer: known, member: true };
   }
-  await db.insert(customers).values({ id: `cus_${ulid()}`, name: customer.name, email, phone: customer.phone }).onConflictDoNothing({ target: customers.email });
+  await db
+    .insert(customers)
+    .values({ id: `cus_${ulid()}`, name: customer.name, email, phone: customer.phone })
+    .onConflictDoNothing({ target: customers.email });
   const [found] = await db.select().from(customers).where(eq(customers.email, email));
   return { customer: found!, member: false };
 }
 
 /** Refuses a new order while the customer already has `cap` orders open and unpaid; the customer row lock makes concurrent placements count one another. */
-async function capOpenUnpaidOrders(tx: Parameters<Parameters<Database['transaction']>[0]>[0], customerId: string, cap: number): Promise<void> {
+async function capOpenUnpaidOrders(
+  tx: Parameters<Parameters<Database['transaction']>[0]>[0],
+  customerId: string,
+  cap: number,
+): Promise<void> {
   await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).for('update');
-  const [open] = await tx.select({ count: count() }).from(orders).where(and(eq(orders.customerId, customerId), inArray(orders.status, [...OPEN_UNPAID_STATUSES])));
+  const [open] = await tx
+    .select({ count: count() })
+    .from(orders)
+    .where(and(eq(orders.customerId, customerId), inArray(orders.status, [...OPEN_UNPAID_STATUSES])));
   if ((open?.count ?? 0) >= cap) {
-    throw new Problem(422, 'too-many-open-orders', 'Too many unpaid orders', `The customer already has ${cap} open orders awaiting payment; pay or cancel one first.`, [{ path: 'customer', message: `has ${cap} open unpaid orders, the most allowed` }]);
+    throw new Problem(
+      422,
+      'too-many-open-orders',
+      'Too many unpaid orders',
+      `The customer already has ${cap} open orders awaiting payment; pay or cancel one first.`,
+      [{ path: 'customer', message: `has ${cap} open unpaid orders, the most allowed` }],
+    );
   }
 }
-

@@ -28,7 +28,9 @@ export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth):
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.execute<{ status: string; count: number }>(sql`select status, count(*)::int as count from orders group by status`);
+      const rows = await db.execute<{ status: string; count: number }>(
+        sql`select status, count(*)::int as count from orders group by status`,
+      );
       for (const row of rows) this.set({ status: row.status }, Number(row.count));
     },
   });
@@ -37,7 +39,9 @@ export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth):
     help: 'Orders not yet ended that carry a flag for a person (late parcel, chargeback, payment mismatch …)',
     registers: [registry],
     async collect() {
-      const [row] = await db.execute<{ count: number }>(sql`select count(*)::int as count from orders where cardinality(flags) > 0 and status not in ('completed', 'cancelled', 'returned', 'failed')`);
+      const [row] = await db.execute<{ count: number }>(
+        sql`select count(*)::int as count from orders where cardinality(flags) > 0 and status not in ('completed', 'cancelled', 'returned', 'failed')`,
+      );
       this.set(Number(row?.count ?? 0));
     },
   });
@@ -47,7 +51,9 @@ export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth):
     help: 'Payment provider events that named no order of ours: money to trace and return at settlement',
     registers: [registry],
     async collect() {
-      const [row] = await db.execute<{ count: number }>(sql`select count(*)::int as count from webhook_events where source = 'payments' and outcome = 'unknown_order'`);
+      const [row] = await db.execute<{ count: number }>(
+        sql`select count(*)::int as count from webhook_events where source = 'payments' and outcome = 'unknown_order'`,
+      );
       this.set(Number(row?.count ?? 0));
     },
   });
@@ -58,8 +64,15 @@ export function registerMetrics(app: FastifyInstance, db: Database, auth: Auth):
     requests.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { onRequest: auth.require('support'), schema: { tags: ['system'], summary: 'Prometheus metrics (support or admin key)' } }, async (_request, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    {
+      onRequest: auth.require('support'),
+      schema: { tags: ['system'], summary: 'Prometheus metrics (support or admin key)' },
+    },
+    async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
 }

@@ -7,7 +7,12 @@ import { paymentEventSignal, shipmentEventSignal, type PaymentEvent } from '../.
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { startOwedWorkflow } from '../orders/order-workflow-start.js';
 import { recordThenDeliver, type WebhookAccepted } from './signed-json.js';
-import { CarrierWebhookSchema, PaymentWebhookSchema, type CarrierWebhook, type PaymentWebhook } from './webhook-schemas.js';
+import {
+  CarrierWebhookSchema,
+  PaymentWebhookSchema,
+  type CarrierWebhook,
+  type PaymentWebhook,
+} from './webhook-schemas.js';
 
 /** What delivering a webhook event to its order needs. */
 export interface DeliveryDeps {
@@ -21,7 +26,11 @@ export interface DeliveryDeps {
  * the order has ended, money is not kept and a dispute still reaches a person: a workflow of its own
  * (one per provider event) refunds or flags it.
  */
-export async function deliverPaymentEvent(deps: DeliveryDeps, orderId: string, event: PaymentWebhook): Promise<WebhookAccepted> {
+export async function deliverPaymentEvent(
+  deps: DeliveryDeps,
+  orderId: string,
+  event: PaymentWebhook,
+): Promise<WebhookAccepted> {
   const { db, temporal, taskQueue } = deps;
   // An order whose workflow start is still owed has not ended: start it, so the payment is not taken for a late one.
   await startOwedWorkflow(deps, orderId);
@@ -36,7 +45,12 @@ export async function deliverPaymentEvent(deps: DeliveryDeps, orderId: string, e
     failureReason: event.failureReason,
   };
   const handleAfterEnd = async () => {
-    await temporal.workflow.start(latePaymentWorkflow, { workflowId: `late-payment-${event.id}`, taskQueue, args: [{ orderId, event: payment }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    await temporal.workflow.start(latePaymentWorkflow, {
+      workflowId: `late-payment-${event.id}`,
+      taskQueue,
+      args: [{ orderId, event: payment }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     return event.type === 'payment.succeeded' ? 'refunding_late_payment' : 'flagging_late_chargeback';
   };
   return recordThenDeliver(
@@ -48,7 +62,11 @@ export async function deliverPaymentEvent(deps: DeliveryDeps, orderId: string, e
 }
 
 /** Records a carrier's tracking event for one of our shipments and signals it to the shipment's order. */
-export async function deliverTrackingEvent(deps: DeliveryDeps, orderId: string, event: CarrierWebhook): Promise<WebhookAccepted> {
+export async function deliverTrackingEvent(
+  deps: DeliveryDeps,
+  orderId: string,
+  event: CarrierWebhook,
+): Promise<WebhookAccepted> {
   const { db, temporal } = deps;
   await startOwedWorkflow(deps, orderId);
   return recordThenDeliver(db, { source: 'carriers', eventId: event.id, orderId, payload: event }, () =>
@@ -68,19 +86,31 @@ export async function deliverTrackingEvent(deps: DeliveryDeps, orderId: string, 
  * signal failed, or the API stopped in between): each is delivered now, exactly as when it arrived.
  * A failure leaves it for the next sweep; the sender's own retries stay harmless (recorded once).
  */
-export async function deliverOwedWebhooks(deps: DeliveryDeps, olderThanMs: number, limit = 100): Promise<{ delivered: string[]; failed: string[] }> {
+export async function deliverOwedWebhooks(
+  deps: DeliveryDeps,
+  olderThanMs: number,
+  limit = 100,
+): Promise<{ delivered: string[]; failed: string[] }> {
   const owed = await deps.db
     .select()
     .from(webhookEvents)
-    .where(and(isNull(webhookEvents.deliveredAt), isNotNull(webhookEvents.orderId), lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`)))
+    .where(
+      and(
+        isNull(webhookEvents.deliveredAt),
+        isNotNull(webhookEvents.orderId),
+        lt(webhookEvents.receivedAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+      ),
+    )
     .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.eventId))
     .limit(limit);
   const delivered: string[] = [];
   const failed: string[] = [];
   for (const event of owed) {
     try {
-      if (event.source === 'payments') await deliverPaymentEvent(deps, event.orderId!, PaymentWebhookSchema.parse(event.payload));
-      else if (event.source === 'carriers') await deliverTrackingEvent(deps, event.orderId!, CarrierWebhookSchema.parse(event.payload));
+      if (event.source === 'payments')
+        await deliverPaymentEvent(deps, event.orderId!, PaymentWebhookSchema.parse(event.payload));
+      else if (event.source === 'carriers')
+        await deliverTrackingEvent(deps, event.orderId!, CarrierWebhookSchema.parse(event.payload));
       else continue;
       delivered.push(event.eventId);
     } catch {

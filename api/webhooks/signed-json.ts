@@ -15,7 +15,11 @@ declare module 'fastify' {
 }
 
 /** The `202` every webhook answers with. */
-export const WebhookAcceptedSchema = z.object({ received: z.literal(true), duplicate: z.boolean(), outcome: z.string() });
+export const WebhookAcceptedSchema = z.object({
+  received: z.literal(true),
+  duplicate: z.boolean(),
+  outcome: z.string(),
+});
 
 /** What a webhook route answers once the event is recorded. */
 export type WebhookAccepted = z.infer<typeof WebhookAcceptedSchema>;
@@ -37,7 +41,12 @@ export function acceptSignedJson(app: Pick<FastifyInstance, 'addContentTypeParse
 export function requireSignature(secret: string, whose: string) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!isValidWebhookSignature(request.rawBody ?? '', request.headers['x-signature'] as string | undefined, secret)) {
-      throw new Problem(401, 'bad-signature', 'Bad signature', `X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the ${whose} secret.`);
+      throw new Problem(
+        401,
+        'bad-signature',
+        'Bad signature',
+        `X-Signature must be sha256=<hex HMAC-SHA256 of the raw body> with the ${whose} secret.`,
+      );
     }
   };
 }
@@ -68,9 +77,18 @@ export async function recordUnmatched(db: Database, event: WebhookEventRecord): 
  * When the order's workflow has ended, `whenEnded` decides what happens and names the outcome;
  * without it the outcome is `order_closed` and the event stays recorded for reconciliation.
  */
-export async function recordThenDeliver(db: Database, event: WebhookEventRecord, deliver: () => Promise<void>, whenEnded?: () => Promise<string>): Promise<WebhookAccepted> {
+export async function recordThenDeliver(
+  db: Database,
+  event: WebhookEventRecord,
+  deliver: () => Promise<void>,
+  whenEnded?: () => Promise<string>,
+): Promise<WebhookAccepted> {
   const key = and(eq(webhookEvents.source, event.source), eq(webhookEvents.eventId, event.eventId));
-  const inserted = await db.insert(webhookEvents).values(event).onConflictDoNothing().returning({ eventId: webhookEvents.eventId });
+  const inserted = await db
+    .insert(webhookEvents)
+    .values(event)
+    .onConflictDoNothing()
+    .returning({ eventId: webhookEvents.eventId });
   const duplicate = inserted.length === 0;
   if (duplicate) {
     const [earlier] = await db.select().from(webhookEvents).where(key);
@@ -85,6 +103,9 @@ export async function recordThenDeliver(db: Database, event: WebhookEventRecord,
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     outcome = whenEnded ? await whenEnded() : 'order_closed';
   }
-  await db.update(webhookEvents).set({ deliveredAt: new Date(), outcome }).where(and(key, isNull(webhookEvents.deliveredAt)));
+  await db
+    .update(webhookEvents)
+    .set({ deliveredAt: new Date(), outcome })
+    .where(and(key, isNull(webhookEvents.deliveredAt)));
   return { received: true, duplicate, outcome };
 }

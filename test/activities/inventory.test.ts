@@ -15,12 +15,26 @@ const inventory = createInventoryActivities({ db });
 async function newOrder(): Promise<string> {
   const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
   const [customer] = await db.execute<{ id: string }>(sql`select id from customers limit 1`);
-  await db.insert(orders).values({ id, status: 'reserving', type: 'regular', channel: 'web', customerId: customer!.id, request: {} as never, pricing: {} as never, total: 0, currency: 'EUR', requestHash: 'x' });
+  await db
+    .insert(orders)
+    .values({
+      id,
+      status: 'reserving',
+      type: 'regular',
+      channel: 'web',
+      customerId: customer!.id,
+      request: {} as never,
+      pricing: {} as never,
+      total: 0,
+      currency: 'EUR',
+      requestHash: 'x',
+    });
   return id;
 }
 
 const line = (sku: string, quantity: number, lineNo = 1) => ({ lineNo, sku, quantity, madeToOrder: false });
-const heldFor = async (sku: string) => (await db.select().from(stockLots).where(eq(stockLots.sku, sku))).reduce((sum, lot) => sum + lot.reserved, 0);
+const heldFor = async (sku: string) =>
+  (await db.select().from(stockLots).where(eq(stockLots.sku, sku))).reduce((sum, lot) => sum + lot.reserved, 0);
 
 beforeAll(async () => {
   await db.execute(sql`select 1`);
@@ -56,7 +70,9 @@ describe('reviseReservation', () => {
     const orderId = await newOrder();
     await inventory.reserveStock({ orderId, lines: [line(sku, 1)] });
     await inventory.commitStock({ orderId });
-    await expect(inventory.reviseReservation({ orderId, lines: [line(sku, 2)] })).rejects.toThrow('has already left the shelf');
+    await expect(inventory.reviseReservation({ orderId, lines: [line(sku, 2)] })).rejects.toThrow(
+      'has already left the shelf',
+    );
   });
 });
 
@@ -105,7 +121,12 @@ describe('reserveStock', () => {
       const orderIds = await Promise.all(Array.from({ length: 16 }, () => newOrder()));
       // Half the orders also take another SKU, in the other line order, to provoke lock-order deadlocks.
       const results = await Promise.all(
-        orderIds.map((orderId, i) => inventory.reserveStock({ orderId, lines: i % 2 ? [line(other, 1, 1), line(sku, 1, 2)] : [line(sku, 1, 1), line(other, 1, 2)] })),
+        orderIds.map((orderId, i) =>
+          inventory.reserveStock({
+            orderId,
+            lines: i % 2 ? [line(other, 1, 1), line(sku, 1, 2)] : [line(sku, 1, 1), line(other, 1, 2)],
+          }),
+        ),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(5);
       const lots = await db.select().from(stockLots).where(eq(stockLots.sku, sku));
@@ -122,7 +143,9 @@ describe('reserveStock', () => {
 
     // Everyone wants the last units at once: the urgent order is served whatever the lock order.
     const contenders = await Promise.all([
-      ...Array.from({ length: 4 }, async () => inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 1)] })),
+      ...Array.from({ length: 4 }, async () =>
+        inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 1)] }),
+      ),
       (async () => inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2)], urgent: true }))(),
     ]);
     expect(contenders.at(-1)!.ok).toBe(true);
@@ -135,7 +158,10 @@ describe('reserveStock', () => {
 
   it('counts earlier lines of the same SKU in one order', async () => {
     const sku = await createProduct(db, { lots: [{ onHand: 3 }] });
-    const result = await inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2, 1), line(sku, 2, 2)] });
+    const result = await inventory.reserveStock({
+      orderId: await newOrder(),
+      lines: [line(sku, 2, 1), line(sku, 2, 2)],
+    });
     expect(result).toEqual({ ok: false, shortages: [{ lineNo: 2, sku, requested: 2, available: 1 }] });
     const fits = await inventory.reserveStock({ orderId: await newOrder(), lines: [line(sku, 2, 1), line(sku, 1, 2)] });
     expect(fits.ok).toBe(true);
@@ -144,11 +170,16 @@ describe('reserveStock', () => {
 });
 
 /** Holds every lot of a SKU locked from another connection until released, as a slow transaction would. */
-const holdLots = (sku: string) => holdLock(inject('databaseUrl'), 'select id from stock_lots where sku = $1 order by id for update', [sku]);
+const holdLots = (sku: string) =>
+  holdLock(inject('databaseUrl'), 'select id from stock_lots where sku = $1 order by id for update', [sku]);
 
 /** Sessions of this database now waiting on a lock in a statement that mentions `table`. */
 const waitingOn = async (table: string) =>
-  (await db.execute<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike ${`%${table}%`}`))[0]!.n;
+  (
+    await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike ${`%${table}%`}`,
+    )
+  )[0]!.n;
 
 describe('reserveStock under lock contention', () => {
   it('reserves once when a retry starts while the first attempt still waits on a lot lock', async () => {

@@ -40,17 +40,39 @@ function gracesPricing(): PriceBreakdown {
 /** Records a paid order of Grace's as placement would; `pricing` may be overridden to break it. */
 async function newOrder(pricing: PriceBreakdown = gracesPricing()): Promise<string> {
   const id = `ord_${ulid()}`;
-  const request = orderRequest([{ sku: 'TEA-001', quantity: 2 }, { sku: 'ACC-001', quantity: 1 }], {
-    customer: { name: 'Grace Hopper', email: 'grace@example.com', phone: '+1 202 555 0142' },
-    pointsToRedeem: 200,
-  });
-  await db.insert(orders).values({ id, status: 'shipped', type: 'regular', channel: 'web', customerId: 'cus_grace', request, pricing, total: pricing.total, currency: pricing.currency, requestHash: id });
+  const request = orderRequest(
+    [
+      { sku: 'TEA-001', quantity: 2 },
+      { sku: 'ACC-001', quantity: 1 },
+    ],
+    {
+      customer: { name: 'Grace Hopper', email: 'grace@example.com', phone: '+1 202 555 0142' },
+      pointsToRedeem: 200,
+    },
+  );
+  await db
+    .insert(orders)
+    .values({
+      id,
+      status: 'shipped',
+      type: 'regular',
+      channel: 'web',
+      customerId: 'cus_grace',
+      request,
+      pricing,
+      total: pricing.total,
+      currency: pricing.currency,
+      requestHash: id,
+    });
   return id;
 }
 
 /** The next number the series would hand out. */
 async function nextNumber(): Promise<number> {
-  const [row] = await db.select({ next: invoiceSequences.next }).from(invoiceSequences).where(eq(invoiceSequences.series, series));
+  const [row] = await db
+    .select({ next: invoiceSequences.next })
+    .from(invoiceSequences)
+    .where(eq(invoiceSequences.series, series));
   return row?.next ?? 1;
 }
 
@@ -78,7 +100,11 @@ describe('issueInvoice', () => {
       orderId,
       kind: 'invoice',
       customerId: 'cus_grace',
-      billTo: { name: 'Grace Hopper', email: 'grace@example.com', address: expect.objectContaining({ city: 'Berlin', postalCode: '10117' }) },
+      billTo: {
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+        address: expect.objectContaining({ city: 'Berlin', postalCode: '10117' }),
+      },
       lines: [
         { sku: 'TEA-001', description: 'Sencha green tea 100 g', quantity: 2, unitPrice: 890, lineTotal: 1_780 },
         { sku: 'ACC-001', description: 'Glass teapot 1 l', quantity: 1, unitPrice: 3_490, lineTotal: 3_490 },
@@ -141,7 +167,12 @@ describe('issueInvoice', () => {
 describe('the invoice archive', () => {
   it('refuses to change or delete an issued invoice', async () => {
     const { number, total } = await invoicing.issueInvoice({ orderId: await newOrder() });
-    const changed = await refusal(db.update(invoices).set({ total: total - 1 }).where(eq(invoices.number, number)));
+    const changed = await refusal(
+      db
+        .update(invoices)
+        .set({ total: total - 1 })
+        .where(eq(invoices.number, number)),
+    );
     expect(changed).toMatchObject({ code: '23000', message: expect.stringContaining('cannot be changed') });
     const deleted = await refusal(db.delete(invoices).where(eq(invoices.number, number)));
     expect(deleted).toMatchObject({ code: '23000', message: expect.stringContaining('cannot be deleted') });
@@ -151,11 +182,19 @@ describe('the invoice archive', () => {
 
   it('lets the delivery time be filled once and never changed after', async () => {
     const { number } = await invoicing.issueInvoice({ orderId: await newOrder() });
-    await db.update(invoices).set({ deliveredAt: sql`now()` }).where(eq(invoices.number, number));
+    await db
+      .update(invoices)
+      .set({ deliveredAt: sql`now()` })
+      .where(eq(invoices.number, number));
     const [delivered] = await db.select().from(invoices).where(eq(invoices.number, number));
     expect(delivered!.deliveredAt).toBeInstanceOf(Date);
 
-    const moved = await refusal(db.update(invoices).set({ deliveredAt: new Date(Date.now() + 86_400_000) }).where(eq(invoices.number, number)));
+    const moved = await refusal(
+      db
+        .update(invoices)
+        .set({ deliveredAt: new Date(Date.now() + 86_400_000) })
+        .where(eq(invoices.number, number)),
+    );
     expect(moved.code).toBe('23000');
     const cleared = await refusal(db.update(invoices).set({ deliveredAt: null }).where(eq(invoices.number, number)));
     expect(cleared.code).toBe('23000');
@@ -189,7 +228,9 @@ describe('deliverInvoice', () => {
 
   it("refuses an invoice number that is not the order's", async () => {
     const issued = await invoicing.issueInvoice({ orderId: await newOrder() });
-    const failure = await invoicing.deliverInvoice({ orderId: await newOrder(), number: issued.number }).catch((error: unknown) => error);
+    const failure = await invoicing
+      .deliverInvoice({ orderId: await newOrder(), number: issued.number })
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ type: 'InvoiceNotFound', nonRetryable: true });
   });
 });

@@ -18,7 +18,18 @@ afterAll(() => stack.close());
 /** Books a parcel for the order straight in the table, as bookShipment would. */
 async function shipmentFor(orderId: string) {
   const shipment = { carrier: 'swiftpost', trackingNumber: `SWI${uniqueTag()}` };
-  await stack.db.insert(shipments).values({ orderId, carrierId: shipment.carrier, service: 'standard', trackingNumber: shipment.trackingNumber, cost: 510, weightGrams: 200, volumeCm3: 500, eta: new Date(Date.now() + 3 * 86_400_000) });
+  await stack.db
+    .insert(shipments)
+    .values({
+      orderId,
+      carrierId: shipment.carrier,
+      service: 'standard',
+      trackingNumber: shipment.trackingNumber,
+      cost: 510,
+      weightGrams: 200,
+      volumeCm3: 500,
+      eta: new Date(Date.now() + 3 * 86_400_000),
+    });
   return shipment;
 }
 
@@ -34,7 +45,9 @@ async function shipmentSignals(orderId: string): Promise<string[]> {
   const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
   // History holds payloads as the codec wrote them: encrypted.
   const [codec] = payloadDataConverter(stack.config.temporal).payloadCodecs;
-  const signals = (history.events ?? []).map((e) => e.workflowExecutionSignaledEventAttributes).filter((signal) => signal?.signalName === 'shipmentEvent');
+  const signals = (history.events ?? [])
+    .map((e) => e.workflowExecutionSignaledEventAttributes)
+    .filter((signal) => signal?.signalName === 'shipmentEvent');
   const payloads = await codec!.decode(signals.map((signal) => signal!.input!.payloads![0]!));
   return payloads.map((payload) => (defaultPayloadConverter.fromPayload(payload) as { eventId: string }).eventId);
 }
@@ -50,7 +63,11 @@ async function waitForSignals(orderId: string, count: number): Promise<string[]>
   return seen;
 }
 
-const recorded = (eventId: string) => stack.db.select().from(webhookEvents).where(and(eq(webhookEvents.source, 'carriers'), eq(webhookEvents.eventId, eventId)));
+const recorded = (eventId: string) =>
+  stack.db
+    .select()
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.source, 'carriers'), eq(webhookEvents.eventId, eventId)));
 
 describe('POST /v1/webhooks/carriers', () => {
   it('signals a tracking event to the order once, however often the carrier sends it', async () => {
@@ -62,7 +79,9 @@ describe('POST /v1/webhooks/carriers', () => {
     expect(first.statusCode).toBe(202);
     expect(first.json()).toEqual({ received: true, duplicate: false, outcome: 'delivered' });
     expect(await waitForSignals(orderId, 1)).toEqual([id]);
-    expect(await recorded(id)).toEqual([expect.objectContaining({ orderId, outcome: 'delivered', deliveredAt: expect.any(Date) })]);
+    expect(await recorded(id)).toEqual([
+      expect.objectContaining({ orderId, outcome: 'delivered', deliveredAt: expect.any(Date) }),
+    ]);
 
     const repeat = await sendCarrierWebhook(stack.app, shipment, 'delivered', { id, detail: 'left with neighbour' });
     expect(repeat.statusCode).toBe(202);
@@ -89,7 +108,20 @@ describe('POST /v1/webhooks/carriers', () => {
   it('keeps an event for an order whose workflow is gone as order_closed', async () => {
     const orderId = `ord_GONE${uniqueTag()}`;
     const [customer] = await stack.db.execute<{ id: string }>(sql`select id from customers limit 1`);
-    await stack.db.insert(orders).values({ id: orderId, status: 'completed', type: 'regular', channel: 'web', customerId: customer!.id, request: orderRequest([]), pricing: {} as never, total: 0, currency: 'EUR', requestHash: 'x' });
+    await stack.db
+      .insert(orders)
+      .values({
+        id: orderId,
+        status: 'completed',
+        type: 'regular',
+        channel: 'web',
+        customerId: customer!.id,
+        request: orderRequest([]),
+        pricing: {} as never,
+        total: 0,
+        currency: 'EUR',
+        requestHash: 'x',
+      });
     const shipment = await shipmentFor(orderId);
     const response = await sendCarrierWebhook(stack.app, shipment, 'in_transit');
     expect(response.statusCode).toBe(202);
@@ -104,7 +136,12 @@ describe('POST /v1/webhooks/carriers', () => {
     expect(forged.statusCode).toBe(401);
     expect(forged.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(forged.json()).toMatchObject({ type: '/problems/bad-signature', status: 401 });
-    const unsigned = await stack.app.inject({ method: 'POST', url: '/v1/webhooks/carriers', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const unsigned = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/carriers',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(unsigned.statusCode).toBe(401);
     expect(await recorded(id)).toEqual([]);
     expect(await shipmentSignals(orderId)).toEqual([]);
@@ -113,7 +150,11 @@ describe('POST /v1/webhooks/carriers', () => {
   it('answers 404 for a tracking number the carrier never had with us', async () => {
     const orderId = await placedOrder();
     const shipment = await shipmentFor(orderId);
-    const unknown = await sendCarrierWebhook(stack.app, { carrier: 'swiftpost', trackingNumber: 'SWI-NOT-OURS' }, 'picked_up');
+    const unknown = await sendCarrierWebhook(
+      stack.app,
+      { carrier: 'swiftpost', trackingNumber: 'SWI-NOT-OURS' },
+      'picked_up',
+    );
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ type: '/problems/shipment-not-found', status: 404 });
     const otherCarrier = await sendCarrierWebhook(stack.app, { ...shipment, carrier: 'parcelnet' }, 'picked_up');

@@ -40,13 +40,29 @@ describe('GET /v1/products', () => {
   it('lists active products with the stock that can be sold now', async () => {
     const tea = await teaInBerlinAndMunich();
     const soldOut = await createProduct(stack.db, { category: 'coffee', lots: [] });
-    const table = await createProduct(stack.db, { category: 'furniture', priceMinor: 48_900, madeToOrder: true, lots: [{ onHand: 4, warehouseId: 'WH-MUC' }, { onHand: 6, warehouseId: 'WH-BER' }] });
+    const table = await createProduct(stack.db, {
+      category: 'furniture',
+      priceMinor: 48_900,
+      madeToOrder: true,
+      lots: [
+        { onHand: 4, warehouseId: 'WH-MUC' },
+        { onHand: 6, warehouseId: 'WH-BER' },
+      ],
+    });
     const retired = await createProduct(stack.db, { lots: [{ onHand: 9 }] });
     await stack.db.update(products).set({ active: false }).where(eq(products.sku, retired));
 
     const items = await catalog();
     const bySku = new Map(items.map((item) => [item.sku, item]));
-    expect(bySku.get(tea)).toEqual({ sku: tea, name: `Test product ${tea}`, category: 'tea', price: 1_500, currency: 'EUR', madeToOrder: false, available: 15 });
+    expect(bySku.get(tea)).toEqual({
+      sku: tea,
+      name: `Test product ${tea}`,
+      category: 'tea',
+      price: 1_500,
+      currency: 'EUR',
+      madeToOrder: false,
+      available: 15,
+    });
     expect(bySku.get(soldOut)).toMatchObject({ category: 'coffee', available: 0 });
     expect(bySku.get(table)).toMatchObject({ category: 'furniture', price: 48_900, madeToOrder: true, available: 4 });
     expect(bySku.has(retired)).toBe(false);
@@ -75,7 +91,12 @@ describe('GET /v1/inventory/:sku', () => {
     const response = await inventory(sku);
     expect(response.statusCode).toBe(200);
     const stock = response.json();
-    expect(stock).toMatchObject({ sku, name: `Test product ${sku}`, category: 'tea', totals: { onHand: 22, reserved: 0, available: 15 } });
+    expect(stock).toMatchObject({
+      sku,
+      name: `Test product ${sku}`,
+      category: 'tea',
+      totals: { onHand: 22, reserved: 0, available: 15 },
+    });
     expect(stock.warehouses).toEqual([
       {
         warehouseId: 'WH-BER',
@@ -113,7 +134,13 @@ describe('GET /v1/inventory/:sku', () => {
     expect(stock.totals).toEqual({ onHand: 22, reserved: 12, available: 3 });
     const [berlin, munich] = stock.warehouses;
     expect(berlin).toMatchObject({ onHand: 15, reserved: 12, available: 3 });
-    expect(berlin.lots.map((lot: { lotCode: string; reserved: number; available: number }) => [lot.lotCode, lot.reserved, lot.available])).toEqual([
+    expect(
+      berlin.lots.map((lot: { lotCode: string; reserved: number; available: number }) => [
+        lot.lotCode,
+        lot.reserved,
+        lot.available,
+      ]),
+    ).toEqual([
       [`${sku}-L2`, 10, 0],
       [`${sku}-L1`, 2, 3],
     ]);
@@ -123,14 +150,24 @@ describe('GET /v1/inventory/:sku', () => {
 
   it('answers a product without stock with empty warehouses', async () => {
     const sku = await createProduct(stack.db, { category: 'apparel', madeToOrder: true, lots: [] });
-    expect((await inventory(sku)).json()).toEqual({ sku, name: `Test product ${sku}`, category: 'apparel', totals: { onHand: 0, reserved: 0, available: 0 }, warehouses: [] });
+    expect((await inventory(sku)).json()).toEqual({
+      sku,
+      name: `Test product ${sku}`,
+      category: 'apparel',
+      totals: { onHand: 0, reserved: 0, available: 0 },
+      warehouses: [],
+    });
   });
 
   it('answers 404 for an unknown SKU, 400 for a malformed one and 401 without a key', async () => {
     const missing = await inventory('NOPE-404');
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(missing.json()).toMatchObject({ type: '/problems/product-not-found', title: 'Product not found', status: 404 });
+    expect(missing.json()).toMatchObject({
+      type: '/problems/product-not-found',
+      title: 'Product not found',
+      status: 404,
+    });
 
     const malformed = await inventory('tea%20one');
     expect(malformed.statusCode).toBe(400);

@@ -59,7 +59,11 @@ describe('every call from the API has a deadline', () => {
 
   it('without a statement timeout, the request deadline still answers a stalled database with a 504 problem', async () => {
     const unbounded = createDatabase(stack.config.databaseUrl!);
-    const app = await buildApp({ config: { ...stack.config, api: { ...stack.config.api, requestTimeoutMs: 1_000 } }, db: unbounded.db, temporal: stack.client });
+    const app = await buildApp({
+      config: { ...stack.config, api: { ...stack.config.api, requestTimeoutMs: 1_000 } },
+      db: unbounded.db,
+      temporal: stack.client,
+    });
     const release = await stallOrders();
     try {
       const { response, ms } = await timed(() => app.inject({ method: 'GET', url: '/v1/orders', headers: asSupport }));
@@ -78,7 +82,12 @@ describe('every call from the API has a deadline', () => {
     const orderId = await placeOrder();
     const key = `cancel-${randomUUID()}`;
     const cancel = () =>
-      stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { ...asSupport, 'idempotency-key': key }, payload: { reason: 'customer called', requestedBy: 'sam@support' } });
+      stack.app.inject({
+        method: 'POST',
+        url: `/v1/orders/${orderId}/cancel`,
+        headers: { ...asSupport, 'idempotency-key': key },
+        payload: { reason: 'customer called', requestedBy: 'sam@support' },
+      });
 
     const { response, ms } = await timed(cancel);
     expect(response.statusCode).toBe(504);

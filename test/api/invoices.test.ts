@@ -22,18 +22,37 @@ afterAll(() => stack.close());
 /** Records a priced order directly (no workflow needed to invoice it) and issues its invoice. */
 async function issuedInvoice() {
   const orderId = `ord_${ulid()}`;
-  const priced = priceOrder({ lines: [{ sku, quantity: 2, unitPrice: 4_000, category: 'tea' }], orderType: 'regular', memberLevel: 'standard', pointsBalance: 0, pointsToRedeem: 0 }, defaultPricingRules('EUR'));
+  const priced = priceOrder(
+    {
+      lines: [{ sku, quantity: 2, unitPrice: 4_000, category: 'tea' }],
+      orderType: 'regular',
+      memberLevel: 'standard',
+      pointsBalance: 0,
+      pointsToRedeem: 0,
+    },
+    defaultPricingRules('EUR'),
+  );
   if (!priced.ok) throw new Error('the fixture order does not price');
   const pricing = priced.breakdown;
   await stack.db.insert(orders).values({
-    id: orderId, status: 'shipped', type: 'regular', channel: 'web', customerId: 'cus_linus',
-    request: orderRequest([{ sku, quantity: 2 }]), pricing, total: pricing.total, currency: pricing.currency, requestHash: orderId, placedBy: 'service',
+    id: orderId,
+    status: 'shipped',
+    type: 'regular',
+    channel: 'web',
+    customerId: 'cus_linus',
+    request: orderRequest([{ sku, quantity: 2 }]),
+    pricing,
+    total: pricing.total,
+    currency: pricing.currency,
+    requestHash: orderId,
+    placedBy: 'service',
   });
   const invoicing = createInvoicingActivities({ db: stack.db, notifier: createSandboxNotifier(stack.db) });
   return { orderId, pricing, ...(await invoicing.issueInvoice({ orderId })) };
 }
 
-const getInvoice = (number: string, headers: Record<string, string> = asService) => stack.app.inject({ method: 'GET', url: `/v1/invoices/${number}`, headers });
+const getInvoice = (number: string, headers: Record<string, string> = asService) =>
+  stack.app.inject({ method: 'GET', url: `/v1/invoices/${number}`, headers });
 
 describe('GET /v1/invoices/:number', () => {
   it('returns the archived invoice with its integrity verified', async () => {
@@ -65,7 +84,9 @@ describe('GET /v1/invoices/:number', () => {
     const [original] = await stack.db.select().from(invoices).where(eq(invoices.number, number));
     // The archive refuses updates, so plant a forged copy under an unused number of a past year.
     const forged = `INV-1990-${String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0')}`;
-    await stack.db.insert(invoices).values({ ...original!, number: forged, kind: 'credit_note', total: original!.total - 100, deliveredAt: null });
+    await stack.db
+      .insert(invoices)
+      .values({ ...original!, number: forged, kind: 'credit_note', total: original!.total - 100, deliveredAt: null });
     const response = await getInvoice(forged);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ number: forged, integrity: 'mismatch' });
@@ -80,7 +101,10 @@ describe('GET /v1/invoices/:number', () => {
     for (const malformed of ['42', 'INV-2026-1', 'inv-2026-000001']) {
       const response = await getInvoice(malformed);
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ type: '/problems/validation-error', errors: [expect.objectContaining({ path: 'number' })] });
+      expect(response.json()).toMatchObject({
+        type: '/problems/validation-error',
+        errors: [expect.objectContaining({ path: 'number' })],
+      });
     }
   });
 

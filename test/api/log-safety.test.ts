@@ -17,7 +17,12 @@ afterAll(async () => {
 /** An app whose log lines are kept in `lines`. */
 async function appWithCapturedLog() {
   const lines: string[] = [];
-  const app = await buildApp({ config: stack.config, db: stack.db, temporal: stack.client, logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } } });
+  const app = await buildApp({
+    config: stack.config,
+    db: stack.db,
+    temporal: stack.client,
+    logger: { level: 'info', stream: { write: (line: string) => void lines.push(line) } },
+  });
   return { app, lines };
 }
 
@@ -30,7 +35,9 @@ async function lockTable(table: string) {
 describe('logs carry no personal data', () => {
   it('a failed insert is logged with its message and code, without the SQL parameters (e-mail, name, phone) or the body', async () => {
     const { app, lines } = await appWithCapturedLog();
-    const order = orderRequest([{ sku: 'TEA-001', quantity: 1 }], { customer: { name: 'Privat Person', email: 'privat.person.4711@example.com', phone: '+49 30 4711 4711' } });
+    const order = orderRequest([{ sku: 'TEA-001', quantity: 1 }], {
+      customer: { name: 'Privat Person', email: 'privat.person.4711@example.com', phone: '+49 30 4711 4711' },
+    });
     // Placement inserts the customer first: with the table locked, that insert runs out of time.
     const release = await lockTable('customers');
     let response;
@@ -44,15 +51,22 @@ describe('logs carry no personal data', () => {
 
     const log = lines.join('');
     const failure = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'database unavailable');
-    expect(failure.err).toMatchObject({ type: 'DrizzleQueryError', message: expect.stringContaining('insert into "customers"'), cause: { code: '57014' } });
+    expect(failure.err).toMatchObject({
+      type: 'DrizzleQueryError',
+      message: expect.stringContaining('insert into "customers"'),
+      cause: { code: '57014' },
+    });
     expect(failure.err.message).toContain('params: [redacted]');
-    for (const secret of ['privat.person.4711@example.com', 'Privat Person', '4711 4711']) expect(log).not.toContain(secret);
+    for (const secret of ['privat.person.4711@example.com', 'Privat Person', '4711 4711'])
+      expect(log).not.toContain(secret);
     await app.close();
   });
 
   it('a refused body is not logged either', async () => {
     const { app, lines } = await appWithCapturedLog();
-    const order = orderRequest([{ sku: 'TEA-001', quantity: 1 }], { customer: { name: 'Nul\u0000Person', email: 'nul.person.0815@example.com', phone: '+49 30 0815 0815' } });
+    const order = orderRequest([{ sku: 'TEA-001', quantity: 1 }], {
+      customer: { name: 'Nul\u0000Person', email: 'nul.person.0815@example.com', phone: '+49 30 0815 0815' },
+    });
     expect((await postOrder(app, order)).statusCode).toBe(400);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join('')).not.toContain('nul.person.0815@example.com');

@@ -13,7 +13,10 @@ interface Operation {
   description?: string;
   parameters?: Array<{ in: string }>;
   requestBody?: unknown;
-  responses: Record<string, { description: string; content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }
+  >;
 }
 type Spec = { paths: Record<string, Record<string, Operation>> };
 
@@ -25,7 +28,9 @@ const withoutKey = (path: string) => !path.startsWith('/v1/') || path.startsWith
 describe('the OpenAPI document is honest about errors', () => {
   it('declares for every route the problems it can answer with, as application/problem+json', async () => {
     const { paths } = await spec();
-    const operations = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+    const operations = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+    );
     expect(operations.length).toBeGreaterThan(15);
     for (const { path, method, operation } of operations) {
       const statuses = Object.keys(operation.responses);
@@ -40,7 +45,11 @@ describe('the OpenAPI document is honest about errors', () => {
       for (const [status, response] of Object.entries(operation.responses)) {
         if (Number(status) < 400 || (path === '/ready' && status === '503')) continue;
         expect(Object.keys(response.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
-        expect(response.content!['application/problem+json']!.schema.properties, `${where} ${status}`).toMatchObject({ type: expect.anything(), title: expect.anything(), status: expect.anything() });
+        expect(response.content!['application/problem+json']!.schema.properties, `${where} ${status}`).toMatchObject({
+          type: expect.anything(),
+          title: expect.anything(),
+          status: expect.anything(),
+        });
         expect(response.description, `${where} ${status}`).not.toBe('Default Response');
       }
     }
@@ -49,12 +58,20 @@ describe('the OpenAPI document is honest about errors', () => {
   it('declares the refusals of support actions and the cross-field rules of their bodies', async () => {
     const { paths } = await spec();
     for (const action of ['cancel', 'returns', 'confirm', 'info-correction', 'shortage-resolution']) {
-      expect(Object.keys(paths[`/v1/orders/{id}/${action}`]!.post!.responses), action).toEqual(expect.arrayContaining(['409', '422']));
+      expect(Object.keys(paths[`/v1/orders/{id}/${action}`]!.post!.responses), action).toEqual(
+        expect.arrayContaining(['409', '422']),
+      );
     }
-    expect(Object.keys(paths['/v1/orders/{id}']!.patch!.responses)).toEqual(expect.arrayContaining(['400', '404', '409', '422']));
+    expect(Object.keys(paths['/v1/orders/{id}']!.patch!.responses)).toEqual(
+      expect.arrayContaining(['400', '404', '409', '422']),
+    );
     expect(paths['/v1/orders/{id}']!.patch!.description).toContain('Give shippingAddress, lines or both');
-    expect(paths['/v1/orders/{id}/info-correction']!.post!.description).toContain('at least one of shippingAddress, customerPhone or customerName');
-    expect(paths['/v1/orders/{id}/shortage-resolution']!.post!.description).toContain('required with the substitute decision, and only with it');
+    expect(paths['/v1/orders/{id}/info-correction']!.post!.description).toContain(
+      'at least one of shippingAddress, customerPhone or customerName',
+    );
+    expect(paths['/v1/orders/{id}/shortage-resolution']!.post!.description).toContain(
+      'required with the substitute decision, and only with it',
+    );
     expect(paths['/v1/orders']!.post!.description).toContain('required for marketplace orders');
     expect(paths['/v1/orders']!.get!.description).toContain('`createdTo` must be later than `createdFrom`');
   });

@@ -30,7 +30,9 @@ let idsOldestFirst: string[];
 
 async function insertCustomer(): Promise<string> {
   const id = `cus_${uniqueTag()}`;
-  await stack.db.insert(customers).values({ id, name: 'List Tester', email: `list-${id.toLowerCase()}@example.com`, phone: '+49 30 1111111' });
+  await stack.db
+    .insert(customers)
+    .values({ id, name: 'List Tester', email: `list-${id.toLowerCase()}@example.com`, phone: '+49 30 1111111' });
   return id;
 }
 
@@ -44,7 +46,9 @@ async function insertOrder(owner: string, at: number, shape: (typeof HISTORY)[nu
     externalId,
     customerId: owner,
     // Placed naming the customer by id, so the placing service sees the id.
-    request: (({ customer, ...rest }) => ({ ...rest, customer: { ...customer, id: owner } }))(orderRequest([{ sku: 'TEA-001', quantity: 1 }])),
+    request: (({ customer, ...rest }) => ({ ...rest, customer: { ...customer, id: owner } }))(
+      orderRequest([{ sku: 'TEA-001', quantity: 1 }]),
+    ),
     pricing: {} as never,
     total: 1_000 + HISTORY.indexOf(shape),
     currency: 'EUR',
@@ -58,7 +62,12 @@ async function insertOrder(owner: string, at: number, shape: (typeof HISTORY)[nu
 }
 
 function list(query: Query, headers: Record<string, string> = asService) {
-  return stack.app.inject({ method: 'GET', url: '/v1/orders', query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), headers });
+  return stack.app.inject({
+    method: 'GET',
+    url: '/v1/orders',
+    query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])),
+    headers,
+  });
 }
 
 async function ids(query: Query): Promise<string[]> {
@@ -88,7 +97,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   customerId = await insertCustomer();
   idsOldestFirst = [];
-  for (const [i, shape] of HISTORY.entries()) idsOldestFirst.push(await insertOrder(customerId, start + i * hour, shape));
+  for (const [i, shape] of HISTORY.entries())
+    idsOldestFirst.push(await insertOrder(customerId, start + i * hour, shape));
 });
 afterAll(() => stack.close());
 
@@ -121,7 +131,17 @@ describe('GET /v1/orders', () => {
     const order = placed.json();
     const response = await list({ customerId: (await getOrder(stack.app, order.id)).customerId! });
     expect(response.json()).toEqual({
-      items: [expect.objectContaining({ id: order.id, status: 'received', type: 'urgent', channel: 'app', externalId: null, total: order.pricing.total, currency: 'EUR' })],
+      items: [
+        expect.objectContaining({
+          id: order.id,
+          status: 'received',
+          type: 'urgent',
+          channel: 'app',
+          externalId: null,
+          total: order.pricing.total,
+          currency: 'EUR',
+        }),
+      ],
       nextCursor: null,
     });
   });
@@ -131,11 +151,17 @@ describe('GET /v1/orders', () => {
     expect(await ids({ customerId, status: 'confirmed,shipped' })).toEqual(newestFirst([1, 4, 5]));
     expect(await ids({ customerId, type: 'urgent' })).toEqual(newestFirst([1, 6]));
     expect(await ids({ customerId, channel: 'web' })).toEqual(newestFirst([0, 4, 5]));
-    expect(await ids({ customerId, status: 'awaiting_payment', type: 'urgent', channel: 'app' })).toEqual(newestFirst([6]));
+    expect(await ids({ customerId, status: 'awaiting_payment', type: 'urgent', channel: 'app' })).toEqual(
+      newestFirst([6]),
+    );
     expect(await ids({ customerId, status: 'delivered' })).toEqual([]);
     // createdFrom is inclusive, createdTo exclusive; offsets are honoured.
-    expect(await ids({ customerId, createdFrom: inBerlin(start + 2 * hour), createdTo: inBerlin(start + 5 * hour) })).toEqual(newestFirst([2, 3, 4]));
-    expect(await ids({ customerId, createdFrom: new Date(start + 5 * hour).toISOString() })).toEqual(newestFirst([5, 6]));
+    expect(
+      await ids({ customerId, createdFrom: inBerlin(start + 2 * hour), createdTo: inBerlin(start + 5 * hour) }),
+    ).toEqual(newestFirst([2, 3, 4]));
+    expect(await ids({ customerId, createdFrom: new Date(start + 5 * hour).toISOString() })).toEqual(
+      newestFirst([5, 6]),
+    );
     expect(await ids({ customerId, createdTo: inBerlin(start + hour + 1) })).toEqual(newestFirst([0, 1]));
   });
 
@@ -153,14 +179,20 @@ describe('GET /v1/orders', () => {
     // A page that ends exactly at the last order says so instead of offering an empty page.
     expect((await list({ customerId, limit: 7 })).json().nextCursor).toBeNull();
     expect(await walk({ customerId, limit: 6 })).toEqual([newestFirst([1, 2, 3, 4, 5, 6]), newestFirst([0])]);
-    expect(await walk({ customerId, status: 'awaiting_payment', limit: 1 })).toEqual([[idsOldestFirst[6]], [idsOldestFirst[3]], [idsOldestFirst[0]]]);
+    expect(await walk({ customerId, status: 'awaiting_payment', limit: 1 })).toEqual([
+      [idsOldestFirst[6]],
+      [idsOldestFirst[3]],
+      [idsOldestFirst[0]],
+    ]);
   });
 
   it('keeps a walk stable while new orders arrive', async () => {
     const owner = await insertCustomer();
     const older = await Promise.all([0, 1, 2, 3].map((i) => insertOrder(owner, start + i * hour, HISTORY[0])));
     let arrivals = 0;
-    const pages = await walk({ customerId: owner, limit: 2 }, () => insertOrder(owner, Date.now() + arrivals++, HISTORY[0]));
+    const pages = await walk({ customerId: owner, limit: 2 }, () =>
+      insertOrder(owner, Date.now() + arrivals++, HISTORY[0]),
+    );
     expect(pages.flat()).toEqual([...older].reverse());
     expect(await ids({ customerId: owner, limit: 100 })).toHaveLength(4 + arrivals);
   });

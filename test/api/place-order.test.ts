@@ -31,7 +31,9 @@ describe('POST /v1/orders', () => {
     const awaiting = await waitForStatus(stack.app, order.id, 'awaiting_payment');
     expect(awaiting.payment).toMatchObject({ status: 'pending', amountPaid: 0 });
     expect(awaiting.payment.intentId).toMatch(/^pi_sbx_/);
-    expect(awaiting.lines[0]!.allocation).toEqual([expect.objectContaining({ quantity: 2, status: 'reserved', warehouseId: 'WH-BER' })]);
+    expect(awaiting.lines[0]!.allocation).toEqual([
+      expect.objectContaining({ quantity: 2, status: 'reserved', warehouseId: 'WH-BER' }),
+    ]);
     expect(awaiting.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved']);
     expect(awaiting.allowedActions).toEqual(['pay', 'edit', 'cancel']);
 
@@ -58,36 +60,67 @@ describe('POST /v1/orders', () => {
   });
 
   it('answers malformed JSON and wrong media types with problems, never 500', async () => {
-    const malformed = await stack.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...asService, 'content-type': 'application/json' }, payload: '{"channel":' });
+    const malformed = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { ...asService, 'content-type': 'application/json' },
+      payload: '{"channel":',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ status: 400 });
-    const text = await stack.app.inject({ method: 'POST', url: '/v1/orders', headers: { ...asService, 'content-type': 'text/plain' }, payload: 'hello' });
+    const text = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { ...asService, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
     expect(text.statusCode).toBe(415);
     expect(text.headers['content-type']).toMatch(/problem\+json/);
   });
 
   it('refuses unknown SKUs, made-to-order products on regular orders, unknown coupons and too many points with 422', async () => {
     const madeToOrder = await createProduct(stack.db, { lots: [], madeToOrder: true });
-    const response = await postOrder(stack.app, orderRequest([{ sku: 'NOPE-404', quantity: 1 }, { sku: madeToOrder, quantity: 1 }], { couponCode: 'BOGUS' }));
+    const response = await postOrder(
+      stack.app,
+      orderRequest(
+        [
+          { sku: 'NOPE-404', quantity: 1 },
+          { sku: madeToOrder, quantity: 1 },
+        ],
+        { couponCode: 'BOGUS' },
+      ),
+    );
     expect(response.statusCode).toBe(422);
     expect(response.json().errors).toEqual([
       { path: 'lines[0].sku', message: 'is not in the catalog' },
       { path: 'lines[1].sku', message: 'is made to order: place it as a custom order' },
     ]);
 
-    const coupon = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { couponCode: 'BOGUS', pointsToRedeem: 10 }));
+    const coupon = await postOrder(
+      stack.app,
+      orderRequest([{ sku, quantity: 1 }], { couponCode: 'BOGUS', pointsToRedeem: 10 }),
+    );
     expect(coupon.statusCode).toBe(422);
     expect(coupon.json().errors).toEqual([
       { path: 'couponCode', message: 'is not a valid coupon' },
-      { path: 'pointsToRedeem', message: 'needs customer.id: only a member the calling service identifies can redeem points' },
+      {
+        path: 'pointsToRedeem',
+        message: 'needs customer.id: only a member the calling service identifies can redeem points',
+      },
     ]);
   });
 
   it('needs an API key of a role that may place orders', async () => {
-    const anonymous = await stack.app.inject({ method: 'POST', url: '/v1/orders', payload: orderRequest([{ sku, quantity: 1 }]) });
+    const anonymous = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      payload: orderRequest([{ sku, quantity: 1 }]),
+    });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ type: '/problems/unauthorized' });
-    const wrong = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]), { authorization: 'Bearer not-a-key' });
+    const wrong = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]), {
+      authorization: 'Bearer not-a-key',
+    });
     expect(wrong.statusCode).toBe(401);
   });
 
@@ -108,24 +141,44 @@ describe('POST /v1/orders', () => {
 
   it('never turns one marketplace order into two, even when both copies arrive at once', async () => {
     const body = orderRequest([{ sku, quantity: 1 }], { channel: 'marketplace', externalId: `MKT-${uniqueTag()}` });
-    const responses = await Promise.all([postOrder(stack.app, body), postOrder(stack.app, body), postOrder(stack.app, body)]);
+    const responses = await Promise.all([
+      postOrder(stack.app, body),
+      postOrder(stack.app, body),
+      postOrder(stack.app, body),
+    ]);
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 200, 201]);
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
 
     const different = await postOrder(stack.app, { ...body, lines: [{ sku, quantity: 2 }] });
     expect(different.statusCode).toBe(409);
-    expect(different.json()).toMatchObject({ type: '/problems/external-order-exists', orderId: responses[0]!.json().id });
+    expect(different.json()).toMatchObject({
+      type: '/problems/external-order-exists',
+      orderId: responses[0]!.json().id,
+    });
 
-    const missingExternalId = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }], { channel: 'marketplace' }));
+    const missingExternalId = await postOrder(
+      stack.app,
+      orderRequest([{ sku, quantity: 1 }], { channel: 'marketplace' }),
+    );
     expect(missingExternalId.statusCode).toBe(400);
-    expect(missingExternalId.json().errors).toEqual([{ path: 'externalId', message: 'required for marketplace orders' }]);
+    expect(missingExternalId.json().errors).toEqual([
+      { path: 'externalId', message: 'required for marketplace orders' },
+    ]);
   });
 
   it('applies the member discount and points of a customer the service identifies by id', async () => {
     const email = `member-${uniqueTag().toLowerCase()}@example.com`;
     const id = `cus_${uniqueTag()}`;
-    await stack.db.insert(customers).values({ id, name: 'Gold Member', email, phone: '+49 30 7654321', memberLevel: 'gold', points: 500 });
-    const response = await postOrder(stack.app, orderRequest([{ sku, quantity: 4 }], { customer: { id, name: 'Gold Member', email: email.toUpperCase(), phone: '+49 30 7654321' }, pointsToRedeem: 300 }));
+    await stack.db
+      .insert(customers)
+      .values({ id, name: 'Gold Member', email, phone: '+49 30 7654321', memberLevel: 'gold', points: 500 });
+    const response = await postOrder(
+      stack.app,
+      orderRequest([{ sku, quantity: 4 }], {
+        customer: { id, name: 'Gold Member', email: email.toUpperCase(), phone: '+49 30 7654321' },
+        pointsToRedeem: 300,
+      }),
+    );
     expect(response.statusCode).toBe(201);
     const { pricing, customerId } = response.json();
     expect(pricing.discounts).toEqual([
@@ -137,7 +190,11 @@ describe('POST /v1/orders', () => {
   });
 
   it('returns 404 problems for unknown orders and routes', async () => {
-    const missing = await stack.app.inject({ method: 'GET', url: '/v1/orders/ord_01ARZ3NDEKTSV4RRFFQ69G5FAV', headers: asService });
+    const missing = await stack.app.inject({
+      method: 'GET',
+      url: '/v1/orders/ord_01ARZ3NDEKTSV4RRFFQ69G5FAV',
+      headers: asService,
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ type: '/problems/order-not-found' });
     const badId = await stack.app.inject({ method: 'GET', url: '/v1/orders/42', headers: asService });

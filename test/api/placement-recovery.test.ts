@@ -20,7 +20,11 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 beforeAll(async () => {
   stack = await startTestStack();
   await stack.startWorker();
-  const client = new Client({ connection: stack.client.connection, namespace: stack.config.temporal.namespace, dataConverter: payloadDataConverter(stack.config.temporal) });
+  const client = new Client({
+    connection: stack.client.connection,
+    namespace: stack.config.temporal.namespace,
+    dataConverter: payloadDataConverter(stack.config.temporal),
+  });
   const start = client.workflow.start.bind(client.workflow);
   client.workflow.start = (async (...args: Parameters<typeof start>) => {
     if (startFault === 'refused') throw new Error('14 UNAVAILABLE: injected by the test');
@@ -46,8 +50,10 @@ async function placeWhileStart(fault: typeof startFault, body: object, headers: 
 }
 
 const sweep = () => startOwedWorkflows({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0);
-const reservedOf = async (sku: string) => (await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku)))[0]!.reserved;
-const startedAt = async (orderId: string) => (await stack.db.select({ at: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId)))[0]!.at;
+const reservedOf = async (sku: string) =>
+  (await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku)))[0]!.reserved;
+const startedAt = async (orderId: string) =>
+  (await stack.db.select({ at: orders.workflowStartedAt }).from(orders).where(eq(orders.id, orderId)))[0]!.at;
 
 describe('placement when the workflow start fails', () => {
   it('keeps the order (202) and a repeat with the same Idempotency-Key starts its workflow', async () => {
@@ -59,7 +65,9 @@ describe('placement when the workflow start fails', () => {
     const orderId = first.json().id as string;
     expect(first.json().status).toBe('received');
     expect(await startedAt(orderId)).toBeNull();
-    await expect(stack.client.workflow.getHandle(orderWorkflowId(orderId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(stack.client.workflow.getHandle(orderWorkflowId(orderId)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
 
     const repeat = await postOrder(app, body, { 'idempotency-key': key });
     expect(repeat.statusCode).toBe(200);
@@ -73,8 +81,23 @@ describe('placement when the workflow start fails', () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
     const email = `sweep-${uniqueTag().toLowerCase()}@example.com`;
     const customerId = `cus_${uniqueTag()}`;
-    await stack.db.insert(customers).values({ id: customerId, name: 'Sweep Buyer', email, phone: '+49 30 1111111', memberLevel: 'standard', points: 100 });
-    const placed = await placeWhileStart('refused', orderRequest([{ sku, quantity: 1 }], { customer: { id: customerId, name: 'Sweep Buyer', email, phone: '+49 30 1111111' }, pointsToRedeem: 50 }));
+    await stack.db
+      .insert(customers)
+      .values({
+        id: customerId,
+        name: 'Sweep Buyer',
+        email,
+        phone: '+49 30 1111111',
+        memberLevel: 'standard',
+        points: 100,
+      });
+    const placed = await placeWhileStart(
+      'refused',
+      orderRequest([{ sku, quantity: 1 }], {
+        customer: { id: customerId, name: 'Sweep Buyer', email, phone: '+49 30 1111111' },
+        pointsToRedeem: 50,
+      }),
+    );
     expect(placed.statusCode).toBe(202);
     const orderId = placed.json().id as string;
     expect(await ordersOwedAWorkflow(stack.db, 0)).toContain(orderId);
@@ -105,7 +128,12 @@ describe('placement when the workflow start fails', () => {
     expect(placed.statusCode).toBe(201);
     const orderId = placed.json().id as string;
     await waitForStatus(app, orderId, 'awaiting_payment');
-    const cancel = await app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: asSupport, payload: { reason: 'test', requestedBy: 'sam' } });
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/v1/orders/${orderId}/cancel`,
+      headers: asSupport,
+      payload: { reason: 'test', requestedBy: 'sam' },
+    });
     expect(cancel.statusCode).toBe(200);
     const handle = stack.client.workflow.getHandle(orderWorkflowId(orderId));
     await handle.result();
@@ -126,15 +154,33 @@ describe('webhook events the API recorded but could not deliver', () => {
     const order = await waitForStatus(app, placed.json().id, 'awaiting_payment');
     // As if the API stopped right after recording the provider's event: recorded, never signalled.
     const eventId = `evt_${uniqueTag()}`;
-    const payload = { id: eventId, type: 'payment.succeeded', orderId: order.id, paymentIntentId: order.payment.intentId, transactionId: `txn_${uniqueTag()}`, amount: order.pricing.total, currency: 'EUR', occurredAt: new Date().toISOString() };
+    const payload = {
+      id: eventId,
+      type: 'payment.succeeded',
+      orderId: order.id,
+      paymentIntentId: order.payment.intentId,
+      transactionId: `txn_${uniqueTag()}`,
+      amount: order.pricing.total,
+      currency: 'EUR',
+      occurredAt: new Date().toISOString(),
+    };
     await stack.db.insert(webhookEvents).values({ source: 'payments', eventId, orderId: order.id, payload });
 
-    expect((await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered).toContain(eventId);
+    expect(
+      (await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered,
+    ).toContain(eventId);
     await waitForStatus(app, order.id, 'ready_to_ship');
-    const [row] = await stack.db.select().from(webhookEvents).where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId)));
+    const [row] = await stack.db
+      .select()
+      .from(webhookEvents)
+      .where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId)));
     expect(row).toMatchObject({ outcome: 'delivered', deliveredAt: expect.any(Date) });
-    expect((await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered).not.toContain(eventId);
-    expect((await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).map((p) => p.kind)).toEqual(['capture']);
+    expect(
+      (await deliverOwedWebhooks({ db: stack.db, temporal: stack.client, taskQueue: stack.taskQueue }, 0)).delivered,
+    ).not.toContain(eventId);
+    expect((await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).map((p) => p.kind)).toEqual([
+      'capture',
+    ]);
   });
 
   it('a payment for an order whose workflow start is still owed starts the order, and is not refunded as a late one', async () => {
@@ -143,11 +189,16 @@ describe('webhook events the API recorded but could not deliver', () => {
     expect(placed.statusCode).toBe(202);
     const order = placed.json();
 
-    const paid = await sendPaymentWebhook(app, { ...order, payment: { ...order.payment, intentId: 'pi_sbx_before_start' } });
+    const paid = await sendPaymentWebhook(app, {
+      ...order,
+      payment: { ...order.payment, intentId: 'pi_sbx_before_start' },
+    });
     expect(paid.json()).toMatchObject({ outcome: 'delivered' });
     await waitForStatus(app, order.id, 'awaiting_payment');
     // The payment named another intent than the one the order then opened: flagged for a person, not kept silently, and not refunded as late.
     await expect.poll(async () => (await getOrder(app, order.id)).flags).toContain('payment_for_unknown_intent');
-    expect((await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).filter((p) => p.kind === 'refund')).toEqual([]);
+    expect(
+      (await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).filter((p) => p.kind === 'refund'),
+    ).toEqual([]);
   });
 });

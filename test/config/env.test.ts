@@ -22,48 +22,74 @@ describe('loadConfig', () => {
   it('fails closed: without the dev launcher or tests, no dev key, dev secret or public payload key; each missing secret is named', () => {
     for (const env of [{}, { NODE_ENV: 'development' }, { DEV_DEFAULTS: '0' }]) {
       expect(() => loadConfig(env)).toThrow(ConfigError);
-      expect(() => loadConfig(env)).toThrow(/API_KEYS: required[\s\S]*PAYMENT_WEBHOOK_SECRET: required[\s\S]*CARRIER_WEBHOOK_SECRET: required[\s\S]*PAYLOAD_CODEC_KEYS: required/);
+      expect(() => loadConfig(env)).toThrow(
+        /API_KEYS: required[\s\S]*PAYMENT_WEBHOOK_SECRET: required[\s\S]*CARRIER_WEBHOOK_SECRET: required[\s\S]*PAYLOAD_CODEC_KEYS: required/,
+      );
     }
     // The worker needs the secrets it signs and encrypts with, not API keys; tools like migrate need none.
     expect(() => loadConfig({}, 'worker')).toThrow(/PAYMENT_WEBHOOK_SECRET/);
     expect(() => loadConfig({}, 'worker')).not.toThrow(/API_KEYS/);
     expect(loadConfig({}, 'tool').apiKeys).toEqual([]);
     expect(loadConfig({}, 'tool').temporal.payloadKeys).toEqual([]);
-    expect(() => loadConfig({ NODE_ENV: 'production', DEV_DEFAULTS: '1' })).toThrow(/DEV_DEFAULTS: never in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DEV_DEFAULTS: '1' })).toThrow(
+      /DEV_DEFAULTS: never in production/,
+    );
   });
 
   it('reads named keys role:name:key, the older role:key named after its role, and the inventory role', () => {
-    const config = loadConfig({ NODE_ENV: 'test', API_KEYS: 'service:shop:0123456789abcdef0123, service:abcdef0123456789abcd, inventory:wms-1:fedcba9876543210fedc' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      API_KEYS: 'service:shop:0123456789abcdef0123, service:abcdef0123456789abcd, inventory:wms-1:fedcba9876543210fedc',
+    });
     expect(config.apiKeys).toEqual([
       { role: 'service', name: 'shop', key: '0123456789abcdef0123' },
       { role: 'service', name: 'service', key: 'abcdef0123456789abcd' },
       { role: 'inventory', name: 'wms-1', key: 'fedcba9876543210fedc' },
     ]);
     expect(config.usingDevKeys).toBe(false);
-    expect(() => loadConfig({ NODE_ENV: 'test', API_KEYS: 'service:bad name:0123456789abcdef0123' })).toThrow(/API_KEYS: entries are role:name:key/);
+    expect(() => loadConfig({ NODE_ENV: 'test', API_KEYS: 'service:bad name:0123456789abcdef0123' })).toThrow(
+      /API_KEYS: entries are role:name:key/,
+    );
     expect(() => loadConfig({ NODE_ENV: 'test', API_KEYS: 'service:a:b:0123456789abcdef0123' })).toThrow(/API_KEYS/);
   });
 
   it('reads duration strings for the order policy', () => {
-    const config = loadConfig({ NODE_ENV: 'test', POLICY_PAYMENT_TIMEOUT: '5s', POLICY_RETURN_WINDOW: '2d', POLICY_SURVEY_WINDOW: '90m' });
-    expect(config.policy).toMatchObject({ paymentTimeoutMs: 5_000, returnWindowMs: 2 * 86_400_000, surveyWindowMs: 90 * 60_000 });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      POLICY_PAYMENT_TIMEOUT: '5s',
+      POLICY_RETURN_WINDOW: '2d',
+      POLICY_SURVEY_WINDOW: '90m',
+    });
+    expect(config.policy).toMatchObject({
+      paymentTimeoutMs: 5_000,
+      returnWindowMs: 2 * 86_400_000,
+      surveyWindowMs: 90 * 60_000,
+    });
   });
 
   it('names every bad variable', () => {
     const error = (() => {
       try {
-        loadConfig({ POLICY_PAYMENT_TIMEOUT: 'soon', PORT: 'eighty', DATABASE_URL: 'mysql://x', API_KEYS: 'boss:short' });
+        loadConfig({
+          POLICY_PAYMENT_TIMEOUT: 'soon',
+          PORT: 'eighty',
+          DATABASE_URL: 'mysql://x',
+          API_KEYS: 'boss:short',
+        });
       } catch (caught) {
         return caught as Error;
       }
       throw new Error('expected a ConfigError');
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    for (const name of ['POLICY_PAYMENT_TIMEOUT', 'PORT', 'DATABASE_URL', 'API_KEYS']) expect(error.message).toContain(name);
+    for (const name of ['POLICY_PAYMENT_TIMEOUT', 'PORT', 'DATABASE_URL', 'API_KEYS'])
+      expect(error.message).toContain(name);
   });
 
   it('refuses to start in production without API keys or a webhook secret, and never uses dev keys there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required[\s\S]*PAYMENT_WEBHOOK_SECRET[\s\S]*PAYLOAD_CODEC_KEYS/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /API_KEYS: required[\s\S]*PAYMENT_WEBHOOK_SECRET[\s\S]*PAYLOAD_CODEC_KEYS/,
+    );
     const payloadKey = Buffer.alloc(32, 7).toString('base64');
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -73,7 +99,9 @@ describe('loadConfig', () => {
       PAYLOAD_CODEC_KEYS: `k2:${payloadKey},k1:${payloadKey}`,
     });
     expect(config.temporal.payloadKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
-    expect(() => loadConfig({ NODE_ENV: 'test', PAYLOAD_CODEC_KEYS: 'k1:dG9vIHNob3J0' })).toThrow(/PAYLOAD_CODEC_KEYS: entries are id:key with a key of 32 bytes/);
+    expect(() => loadConfig({ NODE_ENV: 'test', PAYLOAD_CODEC_KEYS: 'k1:dG9vIHNob3J0' })).toThrow(
+      /PAYLOAD_CODEC_KEYS: entries are id:key with a key of 32 bytes/,
+    );
     expect(config.apiKeys).toEqual([
       { role: 'service', name: 'service', key: '0123456789abcdef0123' },
       { role: 'admin', name: 'admin', key: 'fedcba9876543210fedc' },
@@ -82,16 +110,28 @@ describe('loadConfig', () => {
   });
 
   it('reads Temporal Cloud settings', () => {
-    const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'key' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'key',
+    });
     expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'key' });
-    expect(() => loadConfig({ NODE_ENV: 'test', TEMPORAL_TLS_CERT_PATH: '/tmp/client.pem' })).toThrow(/TEMPORAL_TLS_KEY_PATH/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TEMPORAL_TLS_CERT_PATH: '/tmp/client.pem' })).toThrow(
+      /TEMPORAL_TLS_KEY_PATH/,
+    );
   });
 });
 
 describe('starting without real secrets', () => {
   const start = async (script: string) => {
     // Only what a bare deploy would have: where Temporal and Postgres are, and no secrets.
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    };
     try {
       await promisify(execFile)('node_modules/.bin/tsx', [script], { env, timeout: 30_000 });
       return { code: 0, stderr: '' };
@@ -104,7 +144,8 @@ describe('starting without real secrets', () => {
   it('npm run start:server and start:worker refuse to start, naming what is missing', async () => {
     const [server, worker] = await Promise.all([start('server.ts'), start('worker.ts')]);
     expect(server.code).toBe(1);
-    for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'CARRIER_WEBHOOK_SECRET', 'PAYLOAD_CODEC_KEYS']) expect(server.stderr).toContain(`${name}: required`);
+    for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'CARRIER_WEBHOOK_SECRET', 'PAYLOAD_CODEC_KEYS'])
+      expect(server.stderr).toContain(`${name}: required`);
     expect(server.stderr).toContain('Refusing to start');
     expect(worker.code).toBe(1);
     expect(worker.stderr).toContain('PAYLOAD_CODEC_KEYS: required');

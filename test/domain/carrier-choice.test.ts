@@ -3,12 +3,30 @@ import { describe, expect, it } from 'vitest';
 import { bandFits, chooseCarrier, shippingCost, type CarrierRate, type Parcel } from '../../domain/carrier-choice.js';
 import { CARRIER_RATES } from '../../db/seed-data.js';
 
-const parcel = (weightGrams: number, overrides: Partial<Parcel> = {}): Parcel => ({ weightGrams, volumeCm3: 2_000, urgent: false, ...overrides });
-const picked = (choice: ReturnType<typeof chooseCarrier>) => choice && { carrierId: choice.carrierId, service: choice.service, cost: choice.cost, transitDays: choice.transitDays, meetsDeadline: choice.meetsDeadline };
+const parcel = (weightGrams: number, overrides: Partial<Parcel> = {}): Parcel => ({
+  weightGrams,
+  volumeCm3: 2_000,
+  urgent: false,
+  ...overrides,
+});
+const picked = (choice: ReturnType<typeof chooseCarrier>) =>
+  choice && {
+    carrierId: choice.carrierId,
+    service: choice.service,
+    cost: choice.cost,
+    transitDays: choice.transitDays,
+    meetsDeadline: choice.meetsDeadline,
+  };
 
 describe('chooseCarrier with the seeded rates', () => {
   it('ships a light regular parcel with the cheapest standard band', () => {
-    expect(picked(chooseCarrier(parcel(800), CARRIER_RATES))).toEqual({ carrierId: 'parcelnet', service: 'standard', cost: 460, transitDays: 4, meetsDeadline: true });
+    expect(picked(chooseCarrier(parcel(800), CARRIER_RATES))).toEqual({
+      carrierId: 'parcelnet',
+      service: 'standard',
+      cost: 460,
+      transitDays: 4,
+      meetsDeadline: true,
+    });
   });
 
   it('charges every started kilogram', () => {
@@ -17,20 +35,53 @@ describe('chooseCarrier with the seeded rates', () => {
   });
 
   it('ships urgent parcels by the cheapest express band', () => {
-    expect(picked(chooseCarrier(parcel(800, { urgent: true }), CARRIER_RATES))).toEqual({ carrierId: 'swiftpost', service: 'express', cost: 1_380, transitDays: 1, meetsDeadline: true });
+    expect(picked(chooseCarrier(parcel(800, { urgent: true }), CARRIER_RATES))).toEqual({
+      carrierId: 'swiftpost',
+      service: 'express',
+      cost: 1_380,
+      transitDays: 1,
+      meetsDeadline: true,
+    });
     // Over the 20 kg limits of the other express bands, only ExpressLine flies.
-    expect(picked(chooseCarrier(parcel(25_000, { urgent: true }), CARRIER_RATES))).toMatchObject({ carrierId: 'expressline', service: 'express', cost: 4_900 + 55 * 25 });
+    expect(picked(chooseCarrier(parcel(25_000, { urgent: true }), CARRIER_RATES))).toMatchObject({
+      carrierId: 'expressline',
+      service: 'express',
+      cost: 4_900 + 55 * 25,
+    });
   });
 
   it('pays more for a faster band only when the deadline needs it', () => {
-    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 4 }), CARRIER_RATES))).toMatchObject({ carrierId: 'parcelnet', service: 'standard', meetsDeadline: true });
-    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 3 }), CARRIER_RATES))).toMatchObject({ carrierId: 'swiftpost', service: 'standard', cost: 510, meetsDeadline: true });
-    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 2 }), CARRIER_RATES))).toMatchObject({ carrierId: 'swiftpost', service: 'express', meetsDeadline: true });
+    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 4 }), CARRIER_RATES))).toMatchObject({
+      carrierId: 'parcelnet',
+      service: 'standard',
+      meetsDeadline: true,
+    });
+    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 3 }), CARRIER_RATES))).toMatchObject({
+      carrierId: 'swiftpost',
+      service: 'standard',
+      cost: 510,
+      meetsDeadline: true,
+    });
+    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 2 }), CARRIER_RATES))).toMatchObject({
+      carrierId: 'swiftpost',
+      service: 'express',
+      meetsDeadline: true,
+    });
   });
 
   it('falls back to the fastest band, cheaper first, when no band meets the deadline', () => {
-    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 0 }), CARRIER_RATES))).toEqual({ carrierId: 'swiftpost', service: 'express', cost: 1_380, transitDays: 1, meetsDeadline: false });
-    expect(picked(chooseCarrier(parcel(25_000, { urgent: true, maxTransitDays: 1 }), CARRIER_RATES))).toMatchObject({ carrierId: 'expressline', transitDays: 2, meetsDeadline: false });
+    expect(picked(chooseCarrier(parcel(800, { maxTransitDays: 0 }), CARRIER_RATES))).toEqual({
+      carrierId: 'swiftpost',
+      service: 'express',
+      cost: 1_380,
+      transitDays: 1,
+      meetsDeadline: false,
+    });
+    expect(picked(chooseCarrier(parcel(25_000, { urgent: true, maxTransitDays: 1 }), CARRIER_RATES))).toMatchObject({
+      carrierId: 'expressline',
+      transitDays: 2,
+      meetsDeadline: false,
+    });
   });
 
   it('finds nothing for a parcel no band carries', () => {
@@ -40,8 +91,18 @@ describe('chooseCarrier with the seeded rates', () => {
   });
 
   it('breaks cost ties by transit days, then by carrier', () => {
-    const band = { service: 'standard' as const, maxWeightGrams: 10_000, maxVolumeCm3: 100_000, baseFee: 500, perKgFee: 0 };
-    const rates: CarrierRate[] = [{ ...band, carrierId: 'b', transitDays: 2 }, { ...band, carrierId: 'c', transitDays: 3 }, { ...band, carrierId: 'a', transitDays: 2 }];
+    const band = {
+      service: 'standard' as const,
+      maxWeightGrams: 10_000,
+      maxVolumeCm3: 100_000,
+      baseFee: 500,
+      perKgFee: 0,
+    };
+    const rates: CarrierRate[] = [
+      { ...band, carrierId: 'b', transitDays: 2 },
+      { ...band, carrierId: 'c', transitDays: 3 },
+      { ...band, carrierId: 'a', transitDays: 2 },
+    ];
     expect(chooseCarrier(parcel(500), rates)?.carrierId).toBe('a');
     expect(chooseCarrier(parcel(500), rates.slice(0, 2))?.carrierId).toBe('b');
   });

@@ -4,7 +4,13 @@ import { MEMBER_LEVELS, priceOrder, type PriceBreakdown, type PricingInput } fro
 import { defaultPricingRules } from '../../domain/pricing-rules.js';
 
 const rules = defaultPricingRules('EUR');
-const base: PricingInput = { lines: [], orderType: 'regular', memberLevel: 'standard', pointsBalance: 0, pointsToRedeem: 0 };
+const base: PricingInput = {
+  lines: [],
+  orderType: 'regular',
+  memberLevel: 'standard',
+  pointsBalance: 0,
+  pointsToRedeem: 0,
+};
 
 const lineArb = fc.record({
   sku: fc.constantFrom('TEA-001', 'COF-001', 'ACC-001', 'APP-001'),
@@ -12,14 +18,16 @@ const lineArb = fc.record({
   unitPrice: fc.integer({ min: 1, max: 200_000 }),
   category: fc.constantFrom('tea', 'coffee', 'accessories', 'apparel'),
 });
-const inputArb = fc.record({
-  lines: fc.array(lineArb, { minLength: 1, maxLength: 6 }),
-  orderType: fc.constantFrom('regular' as const, 'custom' as const, 'urgent' as const),
-  memberLevel: fc.constantFrom(...MEMBER_LEVELS),
-  pointsBalance: fc.integer({ min: 0, max: 100_000 }),
-  pointsToRedeem: fc.integer({ min: 0, max: 100_000 }),
-  couponCode: fc.constantFrom(undefined, 'WELCOME10', 'SAVE5'),
-}).map((input) => ({ ...input, pointsToRedeem: Math.min(input.pointsToRedeem, input.pointsBalance) }));
+const inputArb = fc
+  .record({
+    lines: fc.array(lineArb, { minLength: 1, maxLength: 6 }),
+    orderType: fc.constantFrom('regular' as const, 'custom' as const, 'urgent' as const),
+    memberLevel: fc.constantFrom(...MEMBER_LEVELS),
+    pointsBalance: fc.integer({ min: 0, max: 100_000 }),
+    pointsToRedeem: fc.integer({ min: 0, max: 100_000 }),
+    couponCode: fc.constantFrom(undefined, 'WELCOME10', 'SAVE5'),
+  })
+  .map((input) => ({ ...input, pointsToRedeem: Math.min(input.pointsToRedeem, input.pointsBalance) }));
 
 const breakdownOf = (input: PricingInput) => {
   const result = priceOrder(input, rules);
@@ -29,7 +37,17 @@ const breakdownOf = (input: PricingInput) => {
 describe('priceOrder', () => {
   it('applies promotions, member discount, threshold, coupon, points, shipping and tax in the documented order', () => {
     const result = priceOrder(
-      { ...base, memberLevel: 'gold', pointsBalance: 1_000, pointsToRedeem: 500, couponCode: 'WELCOME10', lines: [{ sku: 'ACC-001', quantity: 2, unitPrice: 10_000, category: 'accessories' }, { sku: 'TEA-001', quantity: 1, unitPrice: 5_000, category: 'tea' }] },
+      {
+        ...base,
+        memberLevel: 'gold',
+        pointsBalance: 1_000,
+        pointsToRedeem: 500,
+        couponCode: 'WELCOME10',
+        lines: [
+          { sku: 'ACC-001', quantity: 2, unitPrice: 10_000, category: 'accessories' },
+          { sku: 'TEA-001', quantity: 1, unitPrice: 5_000, category: 'tea' },
+        ],
+      },
       rules,
     );
     expect(result).toEqual({
@@ -65,13 +83,27 @@ describe('priceOrder', () => {
 
   it('refuses unknown coupons, unmet coupon minimums and points beyond the balance, naming the field', () => {
     const lines = [{ sku: 'TEA-001', quantity: 1, unitPrice: 1_000, category: 'tea' }];
-    expect(priceOrder({ ...base, lines, couponCode: 'NOPE' }, rules)).toEqual({ ok: false, issues: [{ path: ['couponCode'], message: 'is not a valid coupon' }] });
-    expect(priceOrder({ ...base, lines, couponCode: 'SAVE5' }, rules)).toMatchObject({ ok: false, issues: [{ path: ['couponCode'] }] });
-    expect(priceOrder({ ...base, lines, pointsBalance: 5, pointsToRedeem: 6 }, rules)).toMatchObject({ ok: false, issues: [{ path: ['pointsToRedeem'] }] });
+    expect(priceOrder({ ...base, lines, couponCode: 'NOPE' }, rules)).toEqual({
+      ok: false,
+      issues: [{ path: ['couponCode'], message: 'is not a valid coupon' }],
+    });
+    expect(priceOrder({ ...base, lines, couponCode: 'SAVE5' }, rules)).toMatchObject({
+      ok: false,
+      issues: [{ path: ['couponCode'] }],
+    });
+    expect(priceOrder({ ...base, lines, pointsBalance: 5, pointsToRedeem: 6 }, rules)).toMatchObject({
+      ok: false,
+      issues: [{ path: ['pointsToRedeem'] }],
+    });
   });
 
   it('caps redeemed points at a fifth of the goods', () => {
-    const breakdown = breakdownOf({ ...base, lines: [{ sku: 'TEA-001', quantity: 1, unitPrice: 1_000, category: 'tea' }], pointsBalance: 10_000, pointsToRedeem: 10_000 })!;
+    const breakdown = breakdownOf({
+      ...base,
+      lines: [{ sku: 'TEA-001', quantity: 1, unitPrice: 1_000, category: 'tea' }],
+      pointsBalance: 10_000,
+      pointsToRedeem: 10_000,
+    })!;
     expect(breakdown.pointsRedeemed).toBe(200);
   });
 
@@ -96,7 +128,10 @@ describe('priceOrder', () => {
     const tierSave = (b: PriceBreakdown) => b.discounts.find((d) => d.kind === 'spend_threshold')?.amount ?? 0;
     fc.assert(
       fc.property(inputArb, fc.integer({ min: 1, max: 5 }), (input, extra) => {
-        const more = { ...input, lines: input.lines.map((line, i) => (i === 0 ? { ...line, quantity: line.quantity + extra } : line)) };
+        const more = {
+          ...input,
+          lines: input.lines.map((line, i) => (i === 0 ? { ...line, quantity: line.quantity + extra } : line)),
+        };
         const before = breakdownOf(input);
         const after = breakdownOf(more);
         if (!before || !after || after.total >= before.total) return;

@@ -27,10 +27,14 @@ describe('ensureTemporalCli', () => {
   it('names every way to get the CLI when there is neither a binary nor Go', async () => {
     const root = await mkdtemp(join(tmpdir(), 'cli-'));
     const attempt = ensureTemporalCli(() => {}, { XDG_CACHE_HOME: join(root, 'cache'), PATH: join(root, 'empty') });
-    await expect(attempt).rejects.toThrow(/Homebrew[\s\S]*download[\s\S]*go install github.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/);
+    await expect(attempt).rejects.toThrow(
+      /Homebrew[\s\S]*download[\s\S]*go install github.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1/,
+    );
   });
 
   it('rejects a TEMPORAL_CLI_PATH that is not executable', async () => {
-    await expect(ensureTemporalCli(() => {}, { TEMPORAL_CLI_PATH: '/nonexistent/temporal' })).rejects.toThrow(/TEMPORAL_CLI_PATH/);
+    await expect(ensureTemporalCli(() => {}, { TEMPORAL_CLI_PATH: '/nonexistent/temporal' })).rejects.toThrow(
+      /TEMPORAL_CLI_PATH/,
+    );
   });
 });

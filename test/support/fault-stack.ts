@@ -15,13 +15,23 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
  * The API in this process (built as server.ts builds it, on a lazy Temporal connection that reports outages)
  * and order workers in child processes that a test can kill, all on the Temporal and Postgres it is given.
  */
-export async function startFaultStack(options: { temporalAddress: string; databaseUrl: string; env?: Record<string, string> }) {
+export async function startFaultStack(options: {
+  temporalAddress: string;
+  databaseUrl: string;
+  env?: Record<string, string>;
+}) {
   const { temporalAddress, databaseUrl } = options;
   const dir = await mkdtemp(join(tmpdir(), 'order-orchestrator-fault-'));
   const stallsFile = join(dir, 'stalls.json');
   const journalFile = join(dir, 'provider-calls.jsonl');
   const taskQueue = `fault-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...options.env,
+  });
   const database = createDatabase(databaseUrl);
   const { connection, client } = createApiTemporalClient({ ...config.temporal, address: temporalAddress });
   const app = await buildApp({ config, db: database.db, temporal: client });

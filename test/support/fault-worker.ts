@@ -11,7 +11,11 @@ import { loadConfig } from '../../config/env.js';
 import { startWorker } from '../../worker.js';
 import { isStalled, readStalls, type Stall } from './stalls.js';
 
-const { FAULT_STALLS: stallsFile = '', FAULT_JOURNAL: journalFile = '', WORKFLOW_BUNDLE_PATH: bundlePath } = process.env;
+const {
+  FAULT_STALLS: stallsFile = '',
+  FAULT_JOURNAL: journalFile = '',
+  WORKFLOW_BUNDLE_PATH: bundlePath,
+} = process.env;
 const config = loadConfig();
 if (!config.temporal.address || !config.databaseUrl || !stallsFile || !journalFile) {
   console.error('fault-worker needs TEMPORAL_ADDRESS, DATABASE_URL, FAULT_STALLS and FAULT_JOURNAL');
@@ -19,7 +23,8 @@ if (!config.temporal.address || !config.databaseUrl || !stallsFile || !journalFi
 }
 
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
-const journal = (entry: Record<string, unknown>) => appendFileSync(journalFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
+const journal = (entry: Record<string, unknown>) =>
+  appendFileSync(journalFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
 
 const stalls: ActivityInterceptorsFactory = (context) => ({
   inbound: {
@@ -27,7 +32,8 @@ const stalls: ActivityInterceptorsFactory = (context) => ({
       const { activityType: activity, attempt } = context.info;
       // `name`: the timeline entry a recordOrderProgress call writes.
       const { orderId, name } = (input.args[0] ?? {}) as { orderId?: string; name?: string };
-      const note = (phase: string, extra: Record<string, unknown> = {}) => say({ type: 'activity', phase, activity, orderId, name, attempt, local: context.info.isLocal, ...extra });
+      const note = (phase: string, extra: Record<string, unknown> = {}) =>
+        say({ type: 'activity', phase, activity, orderId, name, attempt, local: context.info.isLocal, ...extra });
       const hold = async (at: Stall['at']) => {
         if (!isStalled(readStalls(stallsFile), activity, input.args, at)) return;
         note(`stalled-${at}`);
@@ -56,7 +62,12 @@ function recordProviderCalls(deps: ActivityDeps): ActivityDeps {
     payments: {
       ...payments,
       refund: async (request) => {
-        journal({ call: 'refund', intentId: request.intentId, amount: request.amount, idempotencyKey: request.idempotencyKey });
+        journal({
+          call: 'refund',
+          intentId: request.intentId,
+          amount: request.amount,
+          idempotencyKey: request.idempotencyKey,
+        });
         return payments.refund(request);
       },
     },
@@ -64,7 +75,12 @@ function recordProviderCalls(deps: ActivityDeps): ActivityDeps {
       ...carriers,
       book: async (booking) => {
         const booked = await carriers.book(booking);
-        journal({ call: 'book', orderId: booking.orderId, carrierId: booking.carrierId, trackingNumber: booked.trackingNumber });
+        journal({
+          call: 'book',
+          orderId: booking.orderId,
+          carrierId: booking.carrierId,
+          trackingNumber: booked.trackingNumber,
+        });
         return booked;
       },
       cancel: async (request) => {

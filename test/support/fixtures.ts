@@ -9,7 +9,13 @@ export const uniqueTag = () => randomUUID().replace(/-/g, '').slice(0, 10).toUpp
 /** Adds a product of this test's own with the given lots (oldest first) in the given warehouses. */
 export async function createProduct(
   db: Database,
-  options: { priceMinor?: number; category?: string; lots: Array<{ onHand: number; warehouseId?: string; daysAgo?: number }>; madeToOrder?: boolean; urgentReserve?: number },
+  options: {
+    priceMinor?: number;
+    category?: string;
+    lots: Array<{ onHand: number; warehouseId?: string; daysAgo?: number }>;
+    madeToOrder?: boolean;
+    urgentReserve?: number;
+  },
 ): Promise<string> {
   const sku = `T-${uniqueTag()}`;
   await db.insert(products).values({
@@ -44,7 +50,15 @@ export function orderRequest(lines: PlaceOrder['lines'], overrides: Partial<Plac
     channel: 'web',
     type: 'regular',
     customer: { name: 'Test Customer', email: `buyer-${tag}@example.com`, phone: '+49 30 1234567' },
-    shippingAddress: { recipient: 'Test Customer', phone: '+49 30 1234567', country: 'DE', region: 'Berlin', city: 'Berlin', line1: 'Unter den Linden 1', postalCode: '10117' },
+    shippingAddress: {
+      recipient: 'Test Customer',
+      phone: '+49 30 1234567',
+      country: 'DE',
+      region: 'Berlin',
+      city: 'Berlin',
+      line1: 'Unter den Linden 1',
+      postalCode: '10117',
+    },
     lines,
     paymentMethod: 'credit_card',
     ...overrides,

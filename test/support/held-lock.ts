@@ -4,7 +4,11 @@ import postgres from 'postgres';
  * Runs `statement` (a lock) in a transaction on a connection of its own and keeps that transaction
  * open until `release()`, as a slow or stalled writer would: whoever needs the rows or table waits.
  */
-export async function holdLock(databaseUrl: string, statement: string, parameters: postgres.ParameterOrJSON<never>[] = []): Promise<{ release(): Promise<void> }> {
+export async function holdLock(
+  databaseUrl: string,
+  statement: string,
+  parameters: postgres.ParameterOrJSON<never>[] = [],
+): Promise<{ release(): Promise<void> }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   let release!: () => void;
   let locked!: () => void;

@@ -18,7 +18,12 @@ export const asAdmin = { authorization: 'Bearer dev-admin-key' };
 
 /** POST /v1/orders as the service role. */
 export function postOrder(app: App, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: '/v1/orders', headers: { ...asService, ...headers }, payload: body as object });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/orders',
+    headers: { ...asService, ...headers },
+    payload: body as object,
+  });
 }
 
 /** GET /v1/orders/:id as support, parsed. */
@@ -58,13 +63,37 @@ export function sendPaymentWebhook(
     occurredAt: new Date().toISOString(),
     ...overrides,
   });
-  return app.inject({ method: 'POST', url: '/v1/webhooks/payments', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) }, payload: body });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/webhooks/payments',
+    headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) },
+    payload: body,
+  });
 }
 
 /** Sends a signed carrier tracking webhook. */
-export function sendCarrierWebhook(app: App, shipment: { carrier: string; trackingNumber: string }, type: string, overrides: Record<string, unknown> = {}, secret = 'dev-webhook-secret') {
-  const body = JSON.stringify({ id: `trk_${randomUUID()}`, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, type, occurredAt: new Date().toISOString(), location: 'Berlin hub', ...overrides });
-  return app.inject({ method: 'POST', url: '/v1/webhooks/carriers', headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) }, payload: body });
+export function sendCarrierWebhook(
+  app: App,
+  shipment: { carrier: string; trackingNumber: string },
+  type: string,
+  overrides: Record<string, unknown> = {},
+  secret = 'dev-webhook-secret',
+) {
+  const body = JSON.stringify({
+    id: `trk_${randomUUID()}`,
+    carrier: shipment.carrier,
+    trackingNumber: shipment.trackingNumber,
+    type,
+    occurredAt: new Date().toISOString(),
+    location: 'Berlin hub',
+    ...overrides,
+  });
+  return app.inject({
+    method: 'POST',
+    url: '/v1/webhooks/carriers',
+    headers: { 'content-type': 'application/json', 'x-signature': signWebhookBody(body, secret) },
+    payload: body,
+  });
 }
 
 /** Pays an order awaiting payment in full through the signed webhook. */
@@ -76,7 +105,12 @@ export async function payInFull(app: App, orderId: string): Promise<OrderResourc
 }
 
 /** Polls until the order has reached `milestone`, whatever stage it has moved on to since. */
-export async function waitForMilestone(app: App, id: string, milestone: string, timeoutMs = 20_000): Promise<OrderResource> {
+export async function waitForMilestone(
+  app: App,
+  id: string,
+  milestone: string,
+  timeoutMs = 20_000,
+): Promise<OrderResource> {
   const deadline = Date.now() + timeoutMs;
   let order = await getOrder(app, id);
   while (!order.milestones.some((m) => m.name === milestone)) {

@@ -20,10 +20,21 @@ export async function startTestStack(env: Record<string, string> = {}) {
   const databaseUrl = inject('databaseUrl');
   const taskQueue = `test-${randomUUID()}`;
   // Tests poll the read model quickly from one key: the rate limit is tested on an app of its own (RATE_LIMIT_PER_MINUTE in env).
-  const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl, TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '1000000', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...env,
+  });
   const database = createDatabase(databaseUrl, apiDatabaseOptions(config.api));
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: payloadDataConverter(config.temporal) });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: payloadDataConverter(config.temporal),
+  });
   const app = await buildApp({ config, db: database.db, temporal: client });
   let worker: RunningWorker | undefined;
 
@@ -36,7 +47,12 @@ export async function startTestStack(env: Record<string, string> = {}) {
     taskQueue,
     /** Starts a worker on this stack's task queue (one at a time). */
     async startWorker() {
-      worker = await startWorker({ config, temporalAddress, databaseUrl, workflowBundle: { codePath: inject('workflowBundlePath') } });
+      worker = await startWorker({
+        config,
+        temporalAddress,
+        databaseUrl,
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+      });
       return worker;
     },
     /** Stops the running worker, as a crash or deploy would. */

@@ -25,5 +25,8 @@ export function writeStalls(file: string, stalls: Stall[]): void {
 /** Whether a call of `activity` with these arguments is held at `at`. */
 export function isStalled(stalls: Stall[], activity: string, args: unknown, at: Stall['at']): boolean {
   const text = JSON.stringify(args);
-  return stalls.some((stall) => stall.activity === activity && stall.at === at && [stall.match].flat().every((part) => text.includes(part)));
+  return stalls.some(
+    (stall) =>
+      stall.activity === activity && stall.at === at && [stall.match].flat().every((part) => text.includes(part)),
+  );
 }

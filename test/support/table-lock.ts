@@ -16,7 +16,11 @@ await sql.begin(async (tx) => {
 
 /** Holds an exclusive lock on `table` from another process until `release()`, so writers to it wait inside their transactions. */
 export async function holdTableLock(databaseUrl: string, table: string): Promise<{ release(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', HOLDER], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, LOCKED_TABLE: table }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', HOLDER], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOCKED_TABLE: table },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());

@@ -37,7 +37,11 @@ export interface WorkerProcess {
 /** Starts the fault worker with `env` (TEMPORAL_ADDRESS, DATABASE_URL, TEMPORAL_TASK_QUEUE, FAULT_STALLS, FAULT_JOURNAL, …) and waits until it polls. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   // Node with tsx as a loader, not the tsx CLI: the CLI would put a second process between us and the worker, and a SIGKILL would hit only that.
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: WorkerLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -68,9 +72,19 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
       const check = () => {
         const found = lines.find(match);
         if (found) return done(() => resolve(found));
-        if (!running()) return done(() => reject(new Error(`worker ${child.pid} exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${stderr}`)));
+        if (!running())
+          return done(() =>
+            reject(
+              new Error(
+                `worker ${child.pid} exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${stderr}`,
+              ),
+            ),
+          );
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`worker ${child.pid}: no ${what} within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`worker ${child.pid}: no ${what} within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       const done = (settle: () => void) => {
         clearTimeout(timer);
         waiters.delete(check);
@@ -91,5 +105,13 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   }
 
   await waitFor((line) => line.type === 'ready', 'start', 60_000);
-  return { pid: child.pid!, lines, waitFor, alive: running, stderr: () => stderr, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+  return {
+    pid: child.pid!,
+    lines,
+    waitFor,
+    alive: running,
+    stderr: () => stderr,
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+  };
 }

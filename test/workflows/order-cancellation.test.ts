@@ -2,7 +2,15 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, notifications, payments, shipments, stockLots } from '../../db/schema.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asService, asSupport, getOrder, payInFull, postOrder, sendCarrierWebhook, waitForStatus } from '../support/http.js';
+import {
+  asService,
+  asSupport,
+  getOrder,
+  payInFull,
+  postOrder,
+  sendCarrierWebhook,
+  waitForStatus,
+} from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -14,7 +22,12 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const cancel = (orderId: string, reason = 'customer changed their mind') =>
-  stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: asSupport, payload: { reason, requestedBy: 'sam@support' } });
+  stack.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: asSupport,
+    payload: { reason, requestedBy: 'sam@support' },
+  });
 
 async function placed(quantity = 2, onHand = 10) {
   const sku = await createProduct(stack.db, { lots: [{ onHand }] });
@@ -34,13 +47,26 @@ describe('cancelOrder', () => {
     await waitForStatus(stack.app, orderId, 'awaiting_payment');
     const response = await cancel(orderId);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ orderId, status: 'cancelled', reason: 'customer changed their mind', undone: ['stock_released'], refunded: 0, creditNote: null });
+    expect(response.json()).toEqual({
+      orderId,
+      status: 'cancelled',
+      reason: 'customer changed their mind',
+      undone: ['stock_released'],
+      refunded: 0,
+      creditNote: null,
+    });
     expect(await stockOf(sku)).toEqual({ onHand: 10, reserved: 0 });
     const order = await getOrder(stack.app, orderId);
     expect(order.status).toBe('cancelled');
     expect(order.allowedActions).toEqual([]);
-    const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asService })).json();
-    expect(timeline.entries.at(-1)).toMatchObject({ name: 'order_cancelled', actor: 'support', reason: 'customer changed their mind' });
+    const timeline = (
+      await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asService })
+    ).json();
+    expect(timeline.entries.at(-1)).toMatchObject({
+      name: 'order_cancelled',
+      actor: 'support',
+      reason: 'customer changed their mind',
+    });
   });
 
   it('refunds a paid order held for review, and cancelling twice returns the same answer', async () => {
@@ -50,14 +76,20 @@ describe('cancelOrder', () => {
     const first = await cancel(orderId);
     expect(first.statusCode).toBe(200);
     const order = await getOrder(stack.app, orderId);
-    expect(first.json()).toMatchObject({ undone: ['stock_released', 'payment_refunded'], refunded: order.pricing.total, creditNote: null });
+    expect(first.json()).toMatchObject({
+      undone: ['stock_released', 'payment_refunded'],
+      refunded: order.pricing.total,
+      creditNote: null,
+    });
     expect(order.payment).toMatchObject({ status: 'refunded', amountRefunded: order.pricing.total });
     expect(await stockOf(sku)).toEqual({ onHand: 30, reserved: 0 });
 
     const second = await cancel(orderId, 'asked again');
     expect(second.statusCode).toBe(200);
     expect(second.json()).toEqual(first.json());
-    const refunds = (await stack.db.select().from(payments).where(eq(payments.orderId, orderId))).filter((p) => p.kind === 'refund');
+    const refunds = (await stack.db.select().from(payments).where(eq(payments.orderId, orderId))).filter(
+      (p) => p.kind === 'refund',
+    );
     expect(refunds).toHaveLength(1);
   });
 
@@ -76,10 +108,26 @@ describe('cancelOrder', () => {
     const [shipment] = await stack.db.select().from(shipments).where(eq(shipments.orderId, orderId));
     expect(shipment!.status).toBe('cancelled');
     const documents = await stack.db.select().from(invoices).where(eq(invoices.orderId, orderId));
-    expect(documents.map((d) => [d.kind, d.total])).toEqual(expect.arrayContaining([['invoice', ready.pricing.total], ['credit_note', ready.pricing.total]]));
-    const creditNote = await stack.app.inject({ method: 'GET', url: `/v1/invoices/${result.creditNote}`, headers: asSupport });
-    expect(creditNote.json()).toMatchObject({ kind: 'credit_note', creditsInvoice: ready.invoice!.number, integrity: 'verified' });
-    const sent = await stack.db.select({ template: notifications.template }).from(notifications).where(eq(notifications.orderId, orderId));
+    expect(documents.map((d) => [d.kind, d.total])).toEqual(
+      expect.arrayContaining([
+        ['invoice', ready.pricing.total],
+        ['credit_note', ready.pricing.total],
+      ]),
+    );
+    const creditNote = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/invoices/${result.creditNote}`,
+      headers: asSupport,
+    });
+    expect(creditNote.json()).toMatchObject({
+      kind: 'credit_note',
+      creditsInvoice: ready.invoice!.number,
+      integrity: 'verified',
+    });
+    const sent = await stack.db
+      .select({ template: notifications.template })
+      .from(notifications)
+      .where(eq(notifications.orderId, orderId));
     expect(sent.map((n) => n.template)).toContain('order_cancelled');
   });
 
@@ -98,10 +146,20 @@ describe('cancelOrder', () => {
 
   it('validates the request and answers 404 for unknown orders', async () => {
     const { orderId } = await placed(1);
-    const noReason = await stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: asSupport, payload: { requestedBy: 'sam' } });
+    const noReason = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/orders/${orderId}/cancel`,
+      headers: asSupport,
+      payload: { requestedBy: 'sam' },
+    });
     expect(noReason.statusCode).toBe(400);
     expect(noReason.json().errors).toEqual([expect.objectContaining({ path: 'reason' })]);
-    const unknown = await stack.app.inject({ method: 'POST', url: '/v1/orders/ord_01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel', headers: asSupport, payload: { reason: 'x', requestedBy: 'sam' } });
+    const unknown = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/orders/ord_01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel',
+      headers: asSupport,
+      payload: { reason: 'x', requestedBy: 'sam' },
+    });
     expect(unknown.statusCode).toBe(404);
   });
 });

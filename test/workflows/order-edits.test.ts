@@ -2,7 +2,15 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, payments, stockLots } from '../../db/schema.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asSupport, getOrder, payInFull, postOrder, sendCarrierWebhook, sendPaymentWebhook, waitForStatus } from '../support/http.js';
+import {
+  asSupport,
+  getOrder,
+  payInFull,
+  postOrder,
+  sendCarrierWebhook,
+  sendPaymentWebhook,
+  waitForStatus,
+} from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -14,16 +22,37 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const edit = (orderId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  stack.app.inject({ method: 'PATCH', url: `/v1/orders/${orderId}`, headers: { ...asSupport, ...headers }, payload: { requestedBy: 'sam@support', ...body } });
+  stack.app.inject({
+    method: 'PATCH',
+    url: `/v1/orders/${orderId}`,
+    headers: { ...asSupport, ...headers },
+    payload: { requestedBy: 'sam@support', ...body },
+  });
 
-const newAddress = { recipient: 'Erika Mustermann', phone: '+49 89 7654321', country: 'DE', region: 'Bayern', city: 'München', line1: 'Marienplatz 8', postalCode: '80331' };
+const newAddress = {
+  recipient: 'Erika Mustermann',
+  phone: '+49 89 7654321',
+  country: 'DE',
+  region: 'Bayern',
+  city: 'München',
+  line1: 'Marienplatz 8',
+  postalCode: '80331',
+};
 
 async function timeline(orderId: string) {
-  return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json().entries as Array<{ name: string; actor: string; reason: string | null; detail: Record<string, unknown> | null }>;
+  return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json()
+    .entries as Array<{ name: string; actor: string; reason: string | null; detail: Record<string, unknown> | null }>;
 }
 
 async function requests(orderId: string) {
-  return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json().requests as Array<{ action: string; actor: string; outcome: string; status: string; answer: Record<string, unknown> }>;
+  return (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asSupport })).json()
+    .requests as Array<{
+    action: string;
+    actor: string;
+    outcome: string;
+    status: string;
+    answer: Record<string, unknown>;
+  }>;
 }
 
 async function reserved(sku: string) {
@@ -47,28 +76,54 @@ describe('editing an order', () => {
     const orderId = (await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]))).json().id as string;
     const before = await waitForStatus(stack.app, orderId, 'awaiting_payment');
 
-    const response = await edit(orderId, { lines: [{ sku, quantity: 2 }, { sku: other, quantity: 3 }], reason: 'customer called' });
+    const response = await edit(orderId, {
+      lines: [
+        { sku, quantity: 2 },
+        { sku: other, quantity: 3 },
+      ],
+      reason: 'customer called',
+    });
     expect(response.statusCode, response.body).toBe(200);
     const result = response.json();
-    expect(result).toMatchObject({ orderId, status: 'awaiting_payment', revision: 1, changed: ['lines'], previousTotal: before.pricing.total });
+    expect(result).toMatchObject({
+      orderId,
+      status: 'awaiting_payment',
+      revision: 1,
+      changed: ['lines'],
+      previousTotal: before.pricing.total,
+    });
     expect(result.settlement).toEqual({ kind: 'amount_due_changed', amountDue: result.total });
 
     const after = await getOrder(stack.app, orderId);
     expect(after.pricing.subtotal).toBe(2 * 1_500 + 3 * 700);
     expect(after.pricing.total).toBe(result.total);
-    expect(after.lines.map((line) => [line.sku, line.quantity, line.allocation.reduce((sum, a) => sum + a.quantity, 0)])).toEqual([[sku, 2, 2], [other, 3, 3]]);
+    expect(
+      after.lines.map((line) => [line.sku, line.quantity, line.allocation.reduce((sum, a) => sum + a.quantity, 0)]),
+    ).toEqual([
+      [sku, 2, 2],
+      [other, 3, 3],
+    ]);
     expect(await reserved(sku)).toBe(2);
     expect(await reserved(other)).toBe(3);
     expect(after.revision).toBe(1);
     expect(after.payment.amountDue).toBe(result.total);
-    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')).toMatchObject({ actor: 'support', reason: 'customer called' });
+    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')).toMatchObject({
+      actor: 'support',
+      reason: 'customer called',
+    });
 
     // The old amount no longer pays the order; the new one does.
     expect((await sendPaymentWebhook(stack.app, before)).statusCode).toBe(202);
-    await expect.poll(async () => (await getOrder(stack.app, orderId)).flags, { timeout: 10_000 }).toContain('payment_amount_mismatch');
+    await expect
+      .poll(async () => (await getOrder(stack.app, orderId)).flags, { timeout: 10_000 })
+      .toContain('payment_amount_mismatch');
     expect((await sendPaymentWebhook(stack.app, after)).statusCode).toBe(202);
     const paid = await waitForStatus(stack.app, orderId, 'ready_to_ship');
-    expect(paid.payment).toMatchObject({ amountPaid: before.pricing.total + after.pricing.total, amountRefunded: before.pricing.total, amountDue: 0 });
+    expect(paid.payment).toMatchObject({
+      amountPaid: before.pricing.total + after.pricing.total,
+      amountRefunded: before.pricing.total,
+      amountDue: 0,
+    });
   });
 
   it('refuses new lines stock cannot cover, and changes nothing', async () => {
@@ -77,7 +132,12 @@ describe('editing an order', () => {
     const before = await waitForStatus(stack.app, orderId, 'awaiting_payment');
     const response = await edit(orderId, { lines: [{ sku, quantity: 5 }] });
     expect(response.statusCode, response.body).toBe(409);
-    expect(response.json()).toMatchObject({ status: 409, type: '/problems/action-refused', orderStatus: 'awaiting_payment', reason: 'NotAllowed' });
+    expect(response.json()).toMatchObject({
+      status: 409,
+      type: '/problems/action-refused',
+      orderStatus: 'awaiting_payment',
+      reason: 'NotAllowed',
+    });
     expect(response.json().detail).toMatch(/stock cannot cover the new lines: .* 3 of 5 available/);
     const after = await getOrder(stack.app, orderId);
     expect(after.pricing).toEqual(before.pricing);
@@ -85,7 +145,14 @@ describe('editing an order', () => {
     expect(await reserved(sku)).toBe(2);
     // The refused request is on record with who asked and why it was refused.
     expect(await requests(orderId)).toEqual([
-      expect.objectContaining({ action: 'edit', actor: 'support', requestedBy: 'sam@support', status: 'awaiting_payment', outcome: 'refused', answer: expect.objectContaining({ reason: 'NotAllowed', detail: response.json().detail }) }),
+      expect.objectContaining({
+        action: 'edit',
+        actor: 'support',
+        requestedBy: 'sam@support',
+        status: 'awaiting_payment',
+        outcome: 'refused',
+        answer: expect.objectContaining({ reason: 'NotAllowed', detail: response.json().detail }),
+      }),
     ]);
   });
 
@@ -110,13 +177,22 @@ describe('editing an order', () => {
 
     const moved = await edit(orderId, { shippingAddress: newAddress });
     expect(moved.statusCode, moved.body).toBe(200);
-    expect(moved.json()).toMatchObject({ changed: ['shipping_address'], settlement: { kind: 'none' }, total: booked.pricing.total });
+    expect(moved.json()).toMatchObject({
+      changed: ['shipping_address'],
+      settlement: { kind: 'none' },
+      total: booked.pricing.total,
+    });
     const [stored] = await stack.db.select({ request: orders.request }).from(orders).where(eq(orders.id, orderId));
     expect(stored!.request.shippingAddress).toEqual(newAddress);
-    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')!.detail).toMatchObject({ changed: ['shipping_address'], parcelRedirected: true });
+    expect((await timeline(orderId)).find((entry) => entry.name === 'order_edited')!.detail).toMatchObject({
+      changed: ['shipping_address'],
+      parcelRedirected: true,
+    });
     // The address travelled in the update's payload: Temporal's history holds it encrypted only.
     const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
-    const update = history.events!.find((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'editOrder')!;
+    const update = history.events!.find(
+      (event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'editOrder',
+    )!;
     const [argument] = update.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads!;
     expect(Buffer.from(argument!.metadata!.encoding!).toString()).toBe('binary/encrypted');
     expect(Buffer.from(argument!.data!).toString('latin1')).not.toContain('Marienplatz');
@@ -155,15 +231,33 @@ describe('editing an order', () => {
 
     const { total, settlement } = first.json();
     expect(settlement).toEqual({ kind: 'refunded', amount: order.pricing.total - total });
-    expect(await requests(orderId)).toEqual([expect.objectContaining({ action: 'edit', outcome: 'accepted', answer: expect.objectContaining({ revision: 1, settlement }) })]);
+    expect(await requests(orderId)).toEqual([
+      expect.objectContaining({
+        action: 'edit',
+        outcome: 'accepted',
+        answer: expect.objectContaining({ revision: 1, settlement }),
+      }),
+    ]);
     const after = await getOrder(stack.app, orderId);
     expect(after.revision).toBe(1);
-    expect(after.payment).toMatchObject({ amountPaid: order.pricing.total, amountRefunded: order.pricing.total - total, amountDue: 0 });
-    const refunds = await stack.db.select().from(payments).where(and(eq(payments.orderId, orderId), eq(payments.kind, 'refund')));
+    expect(after.payment).toMatchObject({
+      amountPaid: order.pricing.total,
+      amountRefunded: order.pricing.total - total,
+      amountDue: 0,
+    });
+    const refunds = await stack.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.orderId, orderId), eq(payments.kind, 'refund')));
     expect(refunds.map((r) => r.amount)).toEqual([order.pricing.total - total]);
     expect(await reserved(sku)).toBe(10);
 
-    await stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: asSupport, payload: { confirmedBy: 'mia@merchant' } });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/v1/orders/${orderId}/confirm`,
+      headers: asSupport,
+      payload: { confirmedBy: 'mia@merchant' },
+    });
     await waitForStatus(stack.app, orderId, 'ready_to_ship');
   });
 
@@ -177,11 +271,22 @@ describe('editing an order', () => {
     expect((await getOrder(stack.app, orderId)).payment.amountDue).toBe(settlement.amount);
 
     // Confirmed by a person, but nothing ships before the extra money is in; lines are frozen meanwhile.
-    await stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: asSupport, payload: { confirmedBy: 'mia@merchant' } });
-    await expect.poll(async () => (await edit(orderId, { lines: [{ sku, quantity: 25 }] })).json().detail).toContain('extra payment');
+    await stack.app.inject({
+      method: 'POST',
+      url: `/v1/orders/${orderId}/confirm`,
+      headers: asSupport,
+      payload: { confirmedBy: 'mia@merchant' },
+    });
+    await expect
+      .poll(async () => (await edit(orderId, { lines: [{ sku, quantity: 25 }] })).json().detail)
+      .toContain('extra payment');
     expect((await getOrder(stack.app, orderId)).status).toBe('awaiting_confirmation');
 
-    const extra = { ...order, payment: { ...order.payment, intentId: settlement.intentId }, pricing: { ...order.pricing, total: settlement.amount } };
+    const extra = {
+      ...order,
+      payment: { ...order.payment, intentId: settlement.intentId },
+      pricing: { ...order.pricing, total: settlement.amount },
+    };
     expect((await sendPaymentWebhook(stack.app, extra)).statusCode).toBe(202);
     const shipped = await waitForStatus(stack.app, orderId, 'ready_to_ship');
     expect(shipped.payment).toMatchObject({ amountPaid: total, amountRefunded: 0, amountDue: 0 });
@@ -191,10 +296,22 @@ describe('editing an order', () => {
   it('cancels and refunds everything when the extra payment never comes', async () => {
     const { sku, orderId, order } = await paidOrderAwaitingReview();
     const { settlement } = (await edit(orderId, { lines: [{ sku, quantity: 25 }] })).json();
-    await stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: asSupport, payload: { confirmedBy: 'mia@merchant' } });
+    await stack.app.inject({
+      method: 'POST',
+      url: `/v1/orders/${orderId}/confirm`,
+      headers: asSupport,
+      payload: { confirmedBy: 'mia@merchant' },
+    });
     const cancelled = await waitForStatus(stack.app, orderId, 'cancelled', 20_000);
-    expect((await timeline(orderId)).at(-1)).toMatchObject({ name: 'order_cancelled', reason: 'extra_payment_timeout' });
-    expect(cancelled.payment).toMatchObject({ amountPaid: order.pricing.total, amountRefunded: order.pricing.total, amountDue: 0 });
+    expect((await timeline(orderId)).at(-1)).toMatchObject({
+      name: 'order_cancelled',
+      reason: 'extra_payment_timeout',
+    });
+    expect(cancelled.payment).toMatchObject({
+      amountPaid: order.pricing.total,
+      amountRefunded: order.pricing.total,
+      amountDue: 0,
+    });
     expect(settlement.kind).toBe('extra_payment_requested');
     expect(await reserved(sku)).toBe(0);
   });

@@ -101,9 +101,19 @@ function shipIfCleared(order: ModelOrder) {
 }
 
 const cancel = (orderId: string) =>
-  stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: asSupport, payload: { reason: 'customer changed their mind', requestedBy: 'model@support' } });
+  stack.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: asSupport,
+    payload: { reason: 'customer changed their mind', requestedBy: 'model@support' },
+  });
 const confirm = (orderId: string) =>
-  stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/confirm`, headers: asSupport, payload: { confirmedBy: 'model@support' } });
+  stack.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/confirm`,
+    headers: asSupport,
+    payload: { confirmedBy: 'model@support' },
+  });
 
 // ── After every command: wait until the workflows are idle, then check the model and the invariants ─
 
@@ -141,14 +151,26 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
 
     // 2. At most one capture takes effect: one payment_captured milestone; more money than the total is always
     //    explained by a flag; and (since payment problems are refunded whole) the shop never keeps more than the total.
-    expect(milestones.filter((name) => name === 'payment_captured'), label).toHaveLength(expected.paid ? 1 : 0);
-    if (order.payment.amountPaid > total && !expected.edited) expect(order.flags, label).toEqual(expect.arrayContaining([expect.stringMatching(/^(duplicate_payment|payment_amount_mismatch|late_payment_refunded)$/)]));
+    expect(
+      milestones.filter((name) => name === 'payment_captured'),
+      label,
+    ).toHaveLength(expected.paid ? 1 : 0);
+    if (order.payment.amountPaid > total && !expected.edited)
+      expect(order.flags, label).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^(duplicate_payment|payment_amount_mismatch|late_payment_refunded)$/),
+        ]),
+      );
     const kept = sum(captures) - sum(refunds);
     expect(kept, `${label}: money kept`).toBeLessThanOrEqual(total);
     const sentIds = new Set(entry.payments.map((p) => p.body.transactionId));
-    for (const capture of captures) expect(sentIds.has(capture.transactionId), `${label}: capture ${capture.transactionId} nobody sent`).toBe(true);
+    for (const capture of captures)
+      expect(sentIds.has(capture.transactionId), `${label}: capture ${capture.transactionId} nobody sent`).toBe(true);
     for (const payment of entry.payments.filter((p) => p.second && p.outcome === 'delivered')) {
-      expect(captures.map((c) => c.transactionId), `${label}: second payment not in the ledger`).toContain(payment.body.transactionId);
+      expect(
+        captures.map((c) => c.transactionId),
+        `${label}: second payment not in the ledger`,
+      ).toContain(payment.body.transactionId);
       expect(order.flags, label).toContain('duplicate_payment');
     }
 
@@ -161,7 +183,8 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
       const stillHeld = held.filter((r) => r.orderId === order.id && r.status !== 'released');
       expect(stillHeld, label).toEqual([]);
       expect(kept, `${label}: money kept after cancellation`).toBe(0);
-      if (expected.paid) expect(order.payment, label).toMatchObject({ status: 'refunded', amountRefunded: order.payment.amountPaid });
+      if (expected.paid)
+        expect(order.payment, label).toMatchObject({ status: 'refunded', amountRefunded: order.payment.amountPaid });
     }
   });
 
@@ -170,7 +193,9 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
     expect(lot.onHand, lot.lotCode).toBeGreaterThanOrEqual(0);
     expect(lot.reserved, lot.lotCode).toBeGreaterThanOrEqual(0);
     expect(lot.reserved, lot.lotCode).toBeLessThanOrEqual(lot.onHand);
-    const reservedRows = held.filter((r) => r.lotId === lot.id && r.status === 'reserved').reduce((acc, r) => acc + r.quantity, 0);
+    const reservedRows = held
+      .filter((r) => r.lotId === lot.id && r.status === 'reserved')
+      .reduce((acc, r) => acc + r.quantity, 0);
     expect(lot.reserved, `${lot.lotCode}: reservations`).toBe(reservedRows);
   }
   for (const { sku, quantity, lotSizes, order } of real.orders) {
@@ -194,7 +219,10 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
     // A delivered order may complete (by timer) between reading it and asking its workflow.
     expect(stageOf(state.status), id).toBe(stageOf(order.status));
     // The workflow's own account of the money matches the ledger.
-    expect({ paid: state.payment.amountPaid, refunded: state.payment.amountRefunded }, id).toEqual({ paid: order.payment.amountPaid, refunded: order.payment.amountRefunded });
+    expect({ paid: state.payment.amountPaid, refunded: state.payment.amountRefunded }, id).toEqual({
+      paid: order.payment.amountPaid,
+      refunded: order.payment.amountRefunded,
+    });
   }
 }
 
@@ -203,7 +231,10 @@ async function settleAndCheck(model: Model, real: Real): Promise<void> {
 type OrderCommand = fc.AsyncCommand<Model, Real>;
 
 class PlaceOrder implements OrderCommand {
-  constructor(readonly quantity: number, readonly lotSizes: number[]) {}
+  constructor(
+    readonly quantity: number,
+    readonly lotSizes: number[],
+  ) {}
   check = (model: Readonly<Model>) => model.orders.length < MAX_ORDERS;
   async run(model: Model, real: Real) {
     const sku = await createProduct(stack.db, { priceMinor: 1_000, lots: this.lotSizes.map((onHand) => ({ onHand })) });
@@ -211,9 +242,32 @@ class PlaceOrder implements OrderCommand {
     expect(response.statusCode, response.body).toBe(201);
     const placed = response.json() as OrderResource;
     const review = this.quantity > 20;
-    expect(placed.review).toEqual(review ? { required: true, reasons: ['many_units_of_one_sku'] } : { required: false, reasons: [] });
-    model.orders.push({ stage: 'awaiting_payment', review, paid: false, confirmed: false, extraDue: false, edited: false, hasShipment: false, paymentsSent: 0, trackingSent: 0 });
-    real.orders.push({ id: placed.id, sku, quantity: this.quantity, lotSizes: this.lotSizes, order: placed, payments: [], tracking: [], seenShipped: false, firstCancel: null, extra: null });
+    expect(placed.review).toEqual(
+      review ? { required: true, reasons: ['many_units_of_one_sku'] } : { required: false, reasons: [] },
+    );
+    model.orders.push({
+      stage: 'awaiting_payment',
+      review,
+      paid: false,
+      confirmed: false,
+      extraDue: false,
+      edited: false,
+      hasShipment: false,
+      paymentsSent: 0,
+      trackingSent: 0,
+    });
+    real.orders.push({
+      id: placed.id,
+      sku,
+      quantity: this.quantity,
+      lotSizes: this.lotSizes,
+      order: placed,
+      payments: [],
+      tracking: [],
+      seenShipped: false,
+      firstCancel: null,
+      extra: null,
+    });
     await settleAndCheck(model, real);
   }
   toString = () => `place(${this.quantity} units, lots ${this.lotSizes.join('+')})`;
@@ -258,9 +312,17 @@ class SecondPayment implements OrderCommand {
     const outcome = await sendNewPayment(real, this.target, true, expected.stage);
     // A payment for an ended order (cancelled, completed) is refunded by a workflow of its own.
     // (A delivered order may have completed since we last looked.)
-    const outcomes = expected.stage === 'cancelled' ? ['refunding_late_payment'] : expected.stage === 'delivered' ? ['delivered', 'refunding_late_payment'] : ['delivered'];
+    const outcomes =
+      expected.stage === 'cancelled'
+        ? ['refunding_late_payment']
+        : expected.stage === 'delivered'
+          ? ['delivered', 'refunding_late_payment']
+          : ['delivered'];
     expect(outcomes).toContain(outcome);
-    if (outcome === 'refunding_late_payment') await stack.client.workflow.getHandle(`late-payment-${real.orders[this.target]!.payments.at(-1)!.body.id}`).result();
+    if (outcome === 'refunding_late_payment')
+      await stack.client.workflow
+        .getHandle(`late-payment-${real.orders[this.target]!.payments.at(-1)!.body.id}`)
+        .result();
     expected.paymentsSent += 1;
     await settleAndCheck(model, real);
   }
@@ -269,7 +331,10 @@ class SecondPayment implements OrderCommand {
 
 class RepeatPayment implements OrderCommand {
   target = -1;
-  constructor(readonly pick: number, readonly which: number) {}
+  constructor(
+    readonly pick: number,
+    readonly which: number,
+  ) {}
   check = (model: Readonly<Model>) => choose(model, this.pick, (o) => o.paymentsSent > 0) >= 0;
   async run(model: Model, real: Real) {
     this.target = choose(model, this.pick, (o) => o.paymentsSent > 0);
@@ -331,7 +396,11 @@ class Cancel implements OrderCommand {
     } else {
       expect(response.statusCode, response.body).toBe(200);
       // Exactly the money we hold goes back: the payment, less what edits refunded, plus captured extra payments.
-      expect(response.json()).toMatchObject({ orderId: target.id, status: 'cancelled', refunded: target.order.payment.amountPaid - target.order.payment.amountRefunded });
+      expect(response.json()).toMatchObject({
+        orderId: target.id,
+        status: 'cancelled',
+        refunded: target.order.payment.amountPaid - target.order.payment.amountRefunded,
+      });
       expect(response.json().undone).toContain('stock_released');
       target.firstCancel = response.json();
       expected.stage = 'cancelled';
@@ -345,7 +414,10 @@ const hasShipment = (o: ModelOrder) => o.hasShipment;
 
 class Tracking implements OrderCommand {
   target = -1;
-  constructor(readonly pick: number, readonly type: SentTracking['type']) {}
+  constructor(
+    readonly pick: number,
+    readonly type: SentTracking['type'],
+  ) {}
   check = (model: Readonly<Model>) => choose(model, this.pick, hasShipment) >= 0;
   async run(model: Model, real: Real) {
     this.target = choose(model, this.pick, hasShipment);
@@ -358,7 +430,8 @@ class Tracking implements OrderCommand {
     target.tracking.push({ type: this.type, body });
     expected.trackingSent += 1;
     // A cancelled order's parcel stays cancelled; otherwise tracking only ever moves forward.
-    if (expected.stage === 'ready_to_ship' || expected.stage === 'shipped') expected.stage = this.type === 'delivered' ? 'delivered' : 'shipped';
+    if (expected.stage === 'ready_to_ship' || expected.stage === 'shipped')
+      expected.stage = this.type === 'delivered' ? 'delivered' : 'shipped';
     await settleAndCheck(model, real);
   }
   toString = () => `carrier-${this.type}(#${this.target})`;
@@ -366,7 +439,10 @@ class Tracking implements OrderCommand {
 
 class RepeatTracking implements OrderCommand {
   target = -1;
-  constructor(readonly pick: number, readonly which: number) {}
+  constructor(
+    readonly pick: number,
+    readonly which: number,
+  ) {}
   check = (model: Readonly<Model>) => choose(model, this.pick, (o) => o.trackingSent > 0) >= 0;
   async run(model: Model, real: Real) {
     this.target = choose(model, this.pick, (o) => o.trackingSent > 0);
@@ -381,17 +457,28 @@ class RepeatTracking implements OrderCommand {
 }
 
 const edit = (orderId: string, body: Record<string, unknown>) =>
-  stack.app.inject({ method: 'PATCH', url: `/v1/orders/${orderId}`, headers: asSupport, payload: { requestedBy: 'model@support', ...body } });
+  stack.app.inject({
+    method: 'PATCH',
+    url: `/v1/orders/${orderId}`,
+    headers: asSupport,
+    payload: { requestedBy: 'model@support', ...body },
+  });
 
 /** Lines may change until confirmation; the order's own stock counts, so up to the 30 units of its product. */
 class EditQuantity implements OrderCommand {
   target = -1;
-  constructor(readonly pick: number, readonly quantity: number) {}
+  constructor(
+    readonly pick: number,
+    readonly quantity: number,
+  ) {}
   check = (model: Readonly<Model>) => model.orders.length > 0;
   async run(model: Model, real: Real) {
     // Mostly orders whose lines may still change; the rest of the time, any order (and a refusal).
     const open = (o: ModelOrder) => o.stage === 'awaiting_payment' || o.stage === 'awaiting_confirmation';
-    this.target = this.pick % 4 !== 3 && choose(model, this.pick, open) >= 0 ? choose(model, this.pick, open) : choose(model, this.pick, () => true);
+    this.target =
+      this.pick % 4 !== 3 && choose(model, this.pick, open) >= 0
+        ? choose(model, this.pick, open)
+        : choose(model, this.pick, () => true);
     const expected = model.orders[this.target]!;
     const target = real.orders[this.target]!;
     const before = target.order;
@@ -412,7 +499,10 @@ class EditQuantity implements OrderCommand {
     else if (total > held) expect(settlement).toMatchObject({ kind: 'extra_payment_requested', amount: total - held });
     else expect(settlement).toEqual({ kind: 'none' });
     target.quantity = this.quantity;
-    target.extra = settlement.kind === 'extra_payment_requested' ? { intentId: settlement.intentId, amount: settlement.amount } : null;
+    target.extra =
+      settlement.kind === 'extra_payment_requested'
+        ? { intentId: settlement.intentId, amount: settlement.amount }
+        : null;
     expected.extraDue = target.extra !== null;
     expected.edited = true;
     // Review is decided again before payment; an order already waiting for a person keeps waiting.
@@ -431,10 +521,22 @@ class PayExtra implements OrderCommand {
     this.target = choose(model, this.pick, (o) => o.extraDue && o.stage !== 'cancelled');
     const expected = model.orders[this.target]!;
     const target = real.orders[this.target]!;
-    const body = { id: `evt_${uniqueTag()}`, transactionId: `txn_${uniqueTag()}`, occurredAt: new Date().toISOString(), paymentIntentId: target.extra!.intentId, amount: target.extra!.amount };
+    const body = {
+      id: `evt_${uniqueTag()}`,
+      transactionId: `txn_${uniqueTag()}`,
+      occurredAt: new Date().toISOString(),
+      paymentIntentId: target.extra!.intentId,
+      amount: target.extra!.amount,
+    };
     const response = await sendPaymentWebhook(stack.app, target.order, body);
     expect(response.json()).toMatchObject({ received: true, duplicate: false, outcome: 'delivered' });
-    target.payments.push({ body, second: false, outcome: 'delivered', stageAtSend: expected.stage, sentAt: Date.now() });
+    target.payments.push({
+      body,
+      second: false,
+      outcome: 'delivered',
+      stageAtSend: expected.stage,
+      sentAt: Date.now(),
+    });
     target.extra = null;
     expected.extraDue = false;
     expected.paymentsSent += 1;
@@ -453,9 +555,20 @@ class EditAddress implements OrderCommand {
     this.target = choose(model, this.pick, () => true);
     const expected = model.orders[this.target]!;
     const target = real.orders[this.target]!;
-    const shippingAddress = { recipient: 'Model Customer', phone: '+49 40 1234567', country: 'DE', region: 'Hamburg', city: 'Hamburg', line1: `Jungfernstieg ${1 + (this.pick % 9)}`, postalCode: '20354' };
+    const shippingAddress = {
+      recipient: 'Model Customer',
+      phone: '+49 40 1234567',
+      country: 'DE',
+      region: 'Hamburg',
+      city: 'Hamburg',
+      line1: `Jungfernstieg ${1 + (this.pick % 9)}`,
+      postalCode: '20354',
+    };
     const response = await edit(target.id, { shippingAddress });
-    const open = expected.stage === 'awaiting_payment' || expected.stage === 'awaiting_confirmation' || expected.stage === 'ready_to_ship';
+    const open =
+      expected.stage === 'awaiting_payment' ||
+      expected.stage === 'awaiting_confirmation' ||
+      expected.stage === 'ready_to_ship';
     expect(response.statusCode, response.body).toBe(open ? 200 : 409);
     if (open) expect(response.json()).toMatchObject({ changed: ['shipping_address'], settlement: { kind: 'none' } });
     await settleAndCheck(model, real);
@@ -465,7 +578,10 @@ class EditAddress implements OrderCommand {
 
 const pick = fc.nat({ max: 7 });
 const placeOrder = fc
-  .tuple(fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 })), fc.constantFrom<number[]>([30], [12, 18]))
+  .tuple(
+    fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 })),
+    fc.constantFrom<number[]>([30], [12, 18]),
+  )
   .map(([quantity, lots]) => new PlaceOrder(quantity, lots));
 // Weighted so the steps that move an order forward come up more often than cancelling or refused confirmations.
 const anyCommand: fc.Arbitrary<OrderCommand> = fc.oneof(
@@ -476,9 +592,22 @@ const anyCommand: fc.Arbitrary<OrderCommand> = fc.oneof(
   { weight: 3, arbitrary: pick.map((p) => new Confirm(p)) },
   { weight: 1, arbitrary: pick.map((p) => new ConfirmRefused(p)) },
   { weight: 2, arbitrary: pick.map((p) => new Cancel(p)) },
-  { weight: 4, arbitrary: fc.tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const)).map(([p, type]) => new Tracking(p, type)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const))
+      .map(([p, type]) => new Tracking(p, type)),
+  },
   { weight: 2, arbitrary: fc.tuple(pick, pick).map(([p, w]) => new RepeatTracking(p, w)) },
-  { weight: 4, arbitrary: fc.tuple(pick, fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 }), fc.integer({ min: 31, max: 33 }))).map(([p, q]) => new EditQuantity(p, q)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 24 }), fc.integer({ min: 31, max: 33 })),
+      )
+      .map(([p, q]) => new EditQuantity(p, q)),
+  },
   { weight: 4, arbitrary: pick.map((p) => new PayExtra(p)) },
   { weight: 1, arbitrary: pick.map((p) => new EditAddress(p)) },
 );
@@ -507,13 +636,20 @@ describe('order model: paid orders waiting for a person, edited', () => {
   // The general run seldom reaches a paid order under review before something else happens to it; this one starts there.
   const reviewCommands = fc.commands<Model, Real, false>(
     [
-      fc.tuple(pick, fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 28 }), fc.integer({ min: 31, max: 33 }))).map(([p, q]) => new EditQuantity(p, q)),
+      fc
+        .tuple(
+          pick,
+          fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 21, max: 28 }), fc.integer({ min: 31, max: 33 })),
+        )
+        .map(([p, q]) => new EditQuantity(p, q)),
       pick.map((p) => new PayExtra(p)),
       pick.map((p) => new Confirm(p)),
       pick.map((p) => new Cancel(p)),
       pick.map((p) => new SecondPayment(p)),
       pick.map((p) => new EditAddress(p)),
-      fc.tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const)).map(([p, type]) => new Tracking(p, type)),
+      fc
+        .tuple(pick, fc.constantFrom('picked_up' as const, 'delivered' as const))
+        .map(([p, type]) => new Tracking(p, type)),
     ],
     { maxCommands: 8, size: 'max' },
   );
@@ -546,7 +682,10 @@ describe('a second payment while the order awaits a person', () => {
     const orderId = placed.json().id as string;
     await waitUntilIdle(stack.client, [orderId]);
     const order = await getOrder(stack.app, orderId);
-    expect((await sendPaymentWebhook(stack.app, order)).json()).toMatchObject({ duplicate: false, outcome: 'delivered' });
+    expect((await sendPaymentWebhook(stack.app, order)).json()).toMatchObject({
+      duplicate: false,
+      outcome: 'delivered',
+    });
     await waitUntilIdle(stack.client, [orderId]);
     expect((await getOrder(stack.app, orderId)).status).toBe('awaiting_confirmation');
 
@@ -558,10 +697,17 @@ describe('a second payment while the order awaits a person', () => {
 
     const cancelled = await getOrder(stack.app, orderId);
     expect(cancelled.status).toBe('cancelled');
-    const ledger = await stack.db.select().from(payments).where(inArray(payments.orderId, [orderId]));
+    const ledger = await stack.db
+      .select()
+      .from(payments)
+      .where(inArray(payments.orderId, [orderId]));
     const captured = ledger.filter((p) => p.kind === 'capture').reduce((acc, p) => acc + p.amount, 0);
     const refunded = ledger.filter((p) => p.kind === 'refund').reduce((acc, p) => acc + p.amount, 0);
-    expect({ captured, refunded, flags: cancelled.flags }).toEqual({ captured: 2 * order.pricing.total, refunded: 2 * order.pricing.total, flags: expect.arrayContaining(['duplicate_payment']) });
+    expect({ captured, refunded, flags: cancelled.flags }).toEqual({
+      captured: 2 * order.pricing.total,
+      refunded: 2 * order.pricing.total,
+      flags: expect.arrayContaining(['duplicate_payment']),
+    });
   });
 });
 
@@ -569,7 +715,12 @@ describe('a second payment arriving as the order completes', () => {
   let held: TestStack;
   let worker: Awaited<ReturnType<typeof startGatedWorker>>;
   beforeAll(async () => {
-    held = await startTestStack({ POLICY_RETURN_WINDOW: '1s', POLICY_SURVEY_WINDOW: '1s', SANDBOX_CARRIER_DAY: '1s', POLICY_DELIVERY_GRACE: '1h' });
+    held = await startTestStack({
+      POLICY_RETURN_WINDOW: '1s',
+      POLICY_SURVEY_WINDOW: '1s',
+      SANDBOX_CARRIER_DAY: '1s',
+      POLICY_DELIVERY_GRACE: '1h',
+    });
     // The last activity before completion waits for us: that is the window the property test can only hit by chance.
     worker = await startGatedWorker(held, 'creditEarnedPoints');
   });
@@ -592,7 +743,10 @@ describe('a second payment arriving as the order completes', () => {
 
     const handle = held.client.workflow.getHandle(orderWorkflowId(orderId));
     await expect
-      .poll(async () => ((await handle.describe()).raw.pendingActivities ?? []).map((a) => a.activityType?.name), { timeout: 15_000, interval: 50 })
+      .poll(async () => ((await handle.describe()).raw.pendingActivities ?? []).map((a) => a.activityType?.name), {
+        timeout: 15_000,
+        interval: 50,
+      })
       .toContain('creditEarnedPoints');
     const second = await sendPaymentWebhook(held.app, order);
     expect(second.json()).toEqual({ received: true, duplicate: false, outcome: 'delivered' });
@@ -601,10 +755,17 @@ describe('a second payment arriving as the order completes', () => {
 
     const completed = await getOrder(held.app, orderId);
     expect(completed.status).toBe('completed');
-    const ledger = await held.db.select().from(payments).where(inArray(payments.orderId, [orderId]));
+    const ledger = await held.db
+      .select()
+      .from(payments)
+      .where(inArray(payments.orderId, [orderId]));
     const captured = ledger.filter((p) => p.kind === 'capture').reduce((acc, p) => acc + p.amount, 0);
     const refunded = ledger.filter((p) => p.kind === 'refund').reduce((acc, p) => acc + p.amount, 0);
     // Today: captured = one total, refunded = 0, no flag; the second payment is only in webhook_events.
-    expect({ captured, refunded, flags: completed.flags }).toEqual({ captured: 2 * order.pricing.total, refunded: order.pricing.total, flags: expect.arrayContaining(['duplicate_payment']) });
+    expect({ captured, refunded, flags: completed.flags }).toEqual({
+      captured: 2 * order.pricing.total,
+      refunded: order.pricing.total,
+      flags: expect.arrayContaining(['duplicate_payment']),
+    });
   });
 });

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
-import { asService, getOrder, postOrder, sendPaymentWebhook, waitForMilestone, waitForStatus } from '../support/http.js';
+import {
+  asService,
+  getOrder,
+  postOrder,
+  sendPaymentWebhook,
+  waitForMilestone,
+  waitForStatus,
+} from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -42,9 +49,20 @@ describe('waiting for payment', () => {
 
     const confirmed = await waitForMilestone(stack.app, order.id, 'order_confirmed');
     expect(confirmed.payment).toMatchObject({ status: 'captured', amountPaid: order.pricing.total });
-    expect(confirmed.milestones.map((m) => m.name).slice(0, 5)).toEqual(['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed']);
+    expect(confirmed.milestones.map((m) => m.name).slice(0, 5)).toEqual([
+      'order_received',
+      'order_verified',
+      'stock_reserved',
+      'payment_captured',
+      'order_confirmed',
+    ]);
     expect(await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).toHaveLength(1);
-    expect(await stack.db.select().from(webhookEvents).where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId)))).toHaveLength(1);
+    expect(
+      await stack.db
+        .select()
+        .from(webhookEvents)
+        .where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId))),
+    ).toHaveLength(1);
     const state = await stack.client.workflow.getHandle(`order-${order.id}`).query(getOrderStateQuery);
     expect(state).toMatchObject({ payment: { status: 'captured', amountPaid: order.pricing.total } });
     expect(state.milestones.map((m) => m.name)).toContain('order_confirmed');
@@ -57,7 +75,12 @@ describe('waiting for payment', () => {
     const forged = await sendPaymentWebhook(stack.app, order, { id: eventId }, 'not-the-secret');
     expect(forged.statusCode).toBe(401);
     expect(forged.json()).toMatchObject({ type: '/problems/bad-signature' });
-    const unsigned = await stack.app.inject({ method: 'POST', url: '/v1/webhooks/payments', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const unsigned = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/payments',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(unsigned.statusCode).toBe(401);
     expect(await stack.db.select().from(webhookEvents).where(eq(webhookEvents.eventId, eventId))).toHaveLength(0);
     expect((await getOrder(stack.app, order.id)).status).toBe('awaiting_payment');
@@ -66,24 +89,42 @@ describe('waiting for payment', () => {
   it('keeps waiting after a failed payment or a wrong amount, and confirms on the retry', async () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
     const order = await placeAwaitingPayment(sku);
-    expect((await sendPaymentWebhook(stack.app, order, { type: 'payment.failed', failureReason: 'card_declined' })).statusCode).toBe(202);
+    expect(
+      (await sendPaymentWebhook(stack.app, order, { type: 'payment.failed', failureReason: 'card_declined' }))
+        .statusCode,
+    ).toBe(202);
     expect((await sendPaymentWebhook(stack.app, order, { amount: order.pricing.total - 1 })).statusCode).toBe(202);
     expect((await sendPaymentWebhook(stack.app, order)).statusCode).toBe(202);
     const confirmed = await waitForMilestone(stack.app, order.id, 'order_confirmed');
     expect(confirmed.flags).toContain('payment_amount_mismatch');
 
-    const timeline = await stack.app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: asService });
+    const timeline = await stack.app.inject({
+      method: 'GET',
+      url: `/v1/orders/${order.id}/timeline`,
+      headers: asService,
+    });
     const entries = timeline.json().entries as Array<{ kind: string; name: string; reason: string | null }>;
-    expect(entries).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'note', name: 'payment_failed', reason: 'card_declined' }),
-      expect.objectContaining({ kind: 'flag', name: 'payment_amount_mismatch' }),
-    ]));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'note', name: 'payment_failed', reason: 'card_declined' }),
+        expect.objectContaining({ kind: 'flag', name: 'payment_amount_mismatch' }),
+      ]),
+    );
     // The short payment was sent back whole: the customer pays once, the right amount.
     const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id));
     expect(ledger.map((p) => [p.kind, p.amount]).sort()).toEqual(
-      [['capture', order.pricing.total - 1], ['capture', order.pricing.total], ['failure', order.pricing.total], ['refund', order.pricing.total - 1]].sort(),
+      [
+        ['capture', order.pricing.total - 1],
+        ['capture', order.pricing.total],
+        ['failure', order.pricing.total],
+        ['refund', order.pricing.total - 1],
+      ].sort(),
     );
-    expect(confirmed.payment).toMatchObject({ status: 'captured', amountPaid: 2 * order.pricing.total - 1, amountRefunded: order.pricing.total - 1 });
+    expect(confirmed.payment).toMatchObject({
+      status: 'captured',
+      amountPaid: 2 * order.pricing.total - 1,
+      amountRefunded: order.pricing.total - 1,
+    });
   });
 
   it('refunds a duplicate payment and the surplus of an overpayment, and flags a chargeback', async () => {
@@ -93,9 +134,15 @@ describe('waiting for payment', () => {
     await waitForMilestone(stack.app, order.id, 'order_confirmed');
     await sendPaymentWebhook(stack.app, order);
     await sendPaymentWebhook(stack.app, order, { type: 'chargeback.created' });
-    await expect.poll(async () => (await getOrder(stack.app, order.id)).flags, { timeout: 10_000 }).toEqual(['payment_amount_mismatch', 'duplicate_payment', 'chargeback']);
-    const refunds = (await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).filter((p) => p.kind === 'refund');
-    expect(refunds.map((r) => r.amount).sort((a, b) => a - b)).toEqual([500, order.pricing.total].sort((a, b) => a - b));
+    await expect
+      .poll(async () => (await getOrder(stack.app, order.id)).flags, { timeout: 10_000 })
+      .toEqual(['payment_amount_mismatch', 'duplicate_payment', 'chargeback']);
+    const refunds = (await stack.db.select().from(payments).where(eq(payments.orderId, order.id))).filter(
+      (p) => p.kind === 'refund',
+    );
+    expect(refunds.map((r) => r.amount).sort((a, b) => a - b)).toEqual(
+      [500, order.pricing.total].sort((a, b) => a - b),
+    );
     const current = await getOrder(stack.app, order.id);
     expect(current.payment.amountPaid - current.payment.amountRefunded).toBe(order.pricing.total);
   });
@@ -104,8 +151,20 @@ describe('waiting for payment', () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 4 }] });
     const email = `points-${uniqueTag().toLowerCase()}@example.com`;
     const customerId = `cus_${uniqueTag()}`;
-    await stack.db.insert(customers).values({ id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111', memberLevel: 'standard', points: 100 });
-    const order = await placeAwaitingPayment(sku, 4, { customer: { id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111' }, pointsToRedeem: 100 });
+    await stack.db
+      .insert(customers)
+      .values({
+        id: customerId,
+        name: 'Points Holder',
+        email,
+        phone: '+49 30 1111111',
+        memberLevel: 'standard',
+        points: 100,
+      });
+    const order = await placeAwaitingPayment(sku, 4, {
+      customer: { id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111' },
+      pointsToRedeem: 100,
+    });
     expect((await lot(sku)).reserved).toBe(4);
     expect((await stack.db.select().from(customers).where(eq(customers.email, email)))[0]!.points).toBe(0);
 
@@ -123,17 +182,35 @@ describe('waiting for payment', () => {
     const late = await sendPaymentWebhook(stack.app, order, { id: eventId });
     expect(late.statusCode).toBe(202);
     expect(late.json()).toEqual({ received: true, duplicate: false, outcome: 'refunding_late_payment' });
-    expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({ refunded: order.pricing.total });
+    expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({
+      refunded: order.pricing.total,
+    });
     const again = await sendPaymentWebhook(stack.app, order, { id: eventId });
     expect(again.json()).toEqual({ received: true, duplicate: true, outcome: 'refunding_late_payment' });
-    const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, order.id)).orderBy(asc(payments.id));
-    expect(ledger.map((row) => [row.kind, row.amount])).toEqual([['capture', order.pricing.total], ['refund', order.pricing.total]]);
+    const ledger = await stack.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, order.id))
+      .orderBy(asc(payments.id));
+    expect(ledger.map((row) => [row.kind, row.amount])).toEqual([
+      ['capture', order.pricing.total],
+      ['refund', order.pricing.total],
+    ]);
     const ended = await getOrder(stack.app, order.id);
-    expect(ended).toMatchObject({ status: 'cancelled', flags: ['late_payment_refunded'], payment: { amountPaid: order.pricing.total, amountRefunded: order.pricing.total, amountDue: 0 } });
-    const timeline = (await stack.app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: asService })).json();
+    expect(ended).toMatchObject({
+      status: 'cancelled',
+      flags: ['late_payment_refunded'],
+      payment: { amountPaid: order.pricing.total, amountRefunded: order.pricing.total, amountDue: 0 },
+    });
+    const timeline = (
+      await stack.app.inject({ method: 'GET', url: `/v1/orders/${order.id}/timeline`, headers: asService })
+    ).json();
     expect(timeline.entries.at(-1)).toMatchObject({ kind: 'flag', name: 'late_payment_refunded', status: 'cancelled' });
     // A failed payment for an ended order needs no money moved: it is only kept for reconciliation.
-    const failed = await sendPaymentWebhook(stack.app, order, { type: 'payment.failed', failureReason: 'expired_card' });
+    const failed = await sendPaymentWebhook(stack.app, order, {
+      type: 'payment.failed',
+      failureReason: 'expired_card',
+    });
     expect(failed.json()).toMatchObject({ outcome: 'order_closed' });
     // A dispute after the end still reaches a person: recorded and flagged.
     const disputeId = `evt_${uniqueTag()}`;

@@ -8,13 +8,23 @@ import { startTestStack, type TestStack } from '../support/stack.js';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ POLICY_RETURN_WINDOW: '6s', POLICY_SURVEY_WINDOW: '1s', POLICY_DELIVERY_GRACE: '1h', SANDBOX_CARRIER_DAY: '1s' });
+  stack = await startTestStack({
+    POLICY_RETURN_WINDOW: '6s',
+    POLICY_SURVEY_WINDOW: '1s',
+    POLICY_DELIVERY_GRACE: '1h',
+    SANDBOX_CARRIER_DAY: '1s',
+  });
   await stack.startWorker();
 });
 afterAll(() => stack.close());
 
 const requestReturn = (orderId: string) =>
-  stack.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/returns`, headers: asService, payload: { reason: 'arrived damaged', requestedBy: 'returns-portal' } });
+  stack.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/returns`,
+    headers: asService,
+    payload: { reason: 'arrived damaged', requestedBy: 'returns-portal' },
+  });
 
 async function delivered(quantity: number) {
   const sku = await createProduct(stack.db, { lots: [{ onHand: 10 }] });
@@ -32,12 +42,24 @@ describe('requestReturn', () => {
     expect(order.allowedActions).toEqual(['feedback', 'return']);
     const response = await requestReturn(orderId);
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ orderId, status: 'returned', reason: 'arrived damaged', undone: ['payment_refunded', 'invoice_credited'], refunded: order.pricing.total });
+    expect(response.json()).toMatchObject({
+      orderId,
+      status: 'returned',
+      reason: 'arrived damaged',
+      undone: ['payment_refunded', 'invoice_credited'],
+      refunded: order.pricing.total,
+    });
     expect(response.json().creditNote).toMatch(/^CN-/);
 
     const returned = await getOrder(stack.app, orderId);
-    expect(returned).toMatchObject({ status: 'returned', payment: { status: 'refunded', amountRefunded: order.pricing.total } });
-    const lots = await stack.db.select().from(stockLots).where(and(eq(stockLots.sku, sku), like(stockLots.lotCode, 'RET-%')));
+    expect(returned).toMatchObject({
+      status: 'returned',
+      payment: { status: 'refunded', amountRefunded: order.pricing.total },
+    });
+    const lots = await stack.db
+      .select()
+      .from(stockLots)
+      .where(and(eq(stockLots.sku, sku), like(stockLots.lotCode, 'RET-%')));
     expect(lots.map((lot) => [lot.onHand, lot.reserved])).toEqual([[2, 0]]);
 
     const again = await requestReturn(orderId);

@@ -29,7 +29,8 @@ async function stockOf(sku: string) {
 /** What an operator does with "Request Cancellation" in Temporal UI or `temporal workflow cancel`. */
 const cancelInTemporal = (orderId: string) => stack.client.workflow.getHandle(orderWorkflowId(orderId)).cancel();
 
-const timeline = async (orderId: string) => (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asService })).json();
+const timeline = async (orderId: string) =>
+  (await stack.app.inject({ method: 'GET', url: `/v1/orders/${orderId}/timeline`, headers: asService })).json();
 
 describe('a cancel from Temporal UI or the CLI', () => {
   it('is a cancellation like support’s: the unpaid order’s stock is released and the timeline says who', async () => {
@@ -43,8 +44,16 @@ describe('a cancel from Temporal UI or the CLI', () => {
     expect(await stockOf(sku)).toEqual({ onHand: 10, reserved: 0 });
     const result = await stack.client.workflow.getHandle(orderWorkflowId(orderId)).result();
     expect(result).toMatchObject({ status: 'cancelled', cancellation: { result: { undone: ['stock_released'] } } });
-    expect((await timeline(orderId)).entries.at(-1)).toMatchObject({ name: 'order_cancelled', actor: 'temporal-operator', status: 'cancelled' });
-    const sent = await stack.db.select({ template: notifications.template }).from(notifications).where(eq(notifications.orderId, orderId)).orderBy(asc(notifications.id));
+    expect((await timeline(orderId)).entries.at(-1)).toMatchObject({
+      name: 'order_cancelled',
+      actor: 'temporal-operator',
+      status: 'cancelled',
+    });
+    const sent = await stack.db
+      .select({ template: notifications.template })
+      .from(notifications)
+      .where(eq(notifications.orderId, orderId))
+      .orderBy(asc(notifications.id));
     expect(sent.map((n) => n.template)).toContain('order_cancelled');
   });
 
@@ -59,14 +68,27 @@ describe('a cancel from Temporal UI or the CLI', () => {
     expect(await stockOf(sku)).toEqual({ onHand: 10, reserved: 0 });
     const [shipment] = await stack.db.select().from(shipments).where(eq(shipments.orderId, orderId));
     expect(shipment!.status).toBe('cancelled');
-    const ledger = await stack.db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id));
-    expect(ledger.map((p) => [p.kind, p.amount])).toEqual([['capture', ready.pricing.total], ['refund', ready.pricing.total]]);
-    const documents = await stack.db.select().from(invoices).where(eq(invoices.orderId, orderId)).orderBy(asc(invoices.number));
+    const ledger = await stack.db
+      .select()
+      .from(payments)
+      .where(eq(payments.orderId, orderId))
+      .orderBy(asc(payments.id));
+    expect(ledger.map((p) => [p.kind, p.amount])).toEqual([
+      ['capture', ready.pricing.total],
+      ['refund', ready.pricing.total],
+    ]);
+    const documents = await stack.db
+      .select()
+      .from(invoices)
+      .where(eq(invoices.orderId, orderId))
+      .orderBy(asc(invoices.number));
     expect(documents.map((d) => d.kind).sort()).toEqual(['credit_note', 'invoice']);
     expect((await timeline(orderId)).entries.at(-1)).toMatchObject({
       name: 'order_cancelled',
       actor: 'temporal-operator',
-      detail: expect.objectContaining({ undone: ['shipment_cancelled', 'stock_released', 'payment_refunded', 'invoice_credited'] }),
+      detail: expect.objectContaining({
+        undone: ['shipment_cancelled', 'stock_released', 'payment_refunded', 'invoice_credited'],
+      }),
     });
   });
 
@@ -81,7 +103,13 @@ describe('a cancel from Temporal UI or the CLI', () => {
     await expect.poll(async () => (await getOrder(stack.app, orderId)).flags).toContain('operator_cancel_refused');
     expect((await sendCarrierWebhook(stack.app, ready.shipment!, 'delivered')).statusCode).toBe(202);
     await waitForStatus(stack.app, orderId, 'delivered');
-    const refused = (await timeline(orderId)).entries.find((e: { name: string }) => e.name === 'operator_cancel_refused');
-    expect(refused).toMatchObject({ kind: 'flag', actor: 'temporal-operator', reason: expect.stringMatching(/request a return/) });
+    const refused = (await timeline(orderId)).entries.find(
+      (e: { name: string }) => e.name === 'operator_cancel_refused',
+    );
+    expect(refused).toMatchObject({
+      kind: 'flag',
+      actor: 'temporal-operator',
+      reason: expect.stringMatching(/request a return/),
+    });
   });
 });

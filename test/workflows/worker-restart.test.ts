@@ -27,6 +27,13 @@ it('loses nothing when the worker dies while an order waits for payment', async 
   await stack.startWorker();
   const shipped = await waitForStatus(stack.app, order.id, 'ready_to_ship');
   expect(shipped.payment).toMatchObject({ status: 'captured', amountPaid: order.pricing.total });
-  expect(shipped.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved', 'payment_captured', 'order_confirmed', 'shipment_booked']);
+  expect(shipped.milestones.map((m) => m.name)).toEqual([
+    'order_received',
+    'order_verified',
+    'stock_reserved',
+    'payment_captured',
+    'order_confirmed',
+    'shipment_booked',
+  ]);
   await waitForStatus(stack.app, placedWhileDown.json().id, 'awaiting_payment');
 });
