@@ -79,30 +79,26 @@ async function main() {
   const database = createDatabase(postgres.url, { max: 20 });
   await seedDatabase(database.db, config.currency);
   const skus = ['BENCH-A', 'BENCH-B', 'BENCH-C'];
-  await database.db
-    .insert(products)
-    .values(
-      skus.map((sku, i) => ({
-        sku,
-        name: `Bench ${sku}`,
-        category: 'tea',
-        priceMinor: 800 + 300 * i,
-        currency: config.currency,
-        weightGrams: 250,
-        volumeCm3: 600,
-      })),
-    );
-  await database.db
-    .insert(stockLots)
-    .values(
-      skus.map((sku) => ({
-        sku,
-        warehouseId: 'WH-BER',
-        lotCode: `${sku}-L1`,
-        receivedAt: new Date(),
-        onHand: 1_000_000,
-      })),
-    );
+  await database.db.insert(products).values(
+    skus.map((sku, i) => ({
+      sku,
+      name: `Bench ${sku}`,
+      category: 'tea',
+      priceMinor: 800 + 300 * i,
+      currency: config.currency,
+      weightGrams: 250,
+      volumeCm3: 600,
+    })),
+  );
+  await database.db.insert(stockLots).values(
+    skus.map((sku) => ({
+      sku,
+      warehouseId: 'WH-BER',
+      lotCode: `${sku}-L1`,
+      receivedAt: new Date(),
+      onHand: 1_000_000,
+    })),
+  );
 
   const worker = await startWorker({ config, temporalAddress: temporal.address, databaseUrl: postgres.url });
   const connection = await Connection.connect({ address: temporal.address });

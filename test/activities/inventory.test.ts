@@ -15,20 +15,18 @@ const inventory = createInventoryActivities({ db });
 async function newOrder(): Promise<string> {
   const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
   const [customer] = await db.execute<{ id: string }>(sql`select id from customers limit 1`);
-  await db
-    .insert(orders)
-    .values({
-      id,
-      status: 'reserving',
-      type: 'regular',
-      channel: 'web',
-      customerId: customer!.id,
-      request: {} as never,
-      pricing: {} as never,
-      total: 0,
-      currency: 'EUR',
-      requestHash: 'x',
-    });
+  await db.insert(orders).values({
+    id,
+    status: 'reserving',
+    type: 'regular',
+    channel: 'web',
+    customerId: customer!.id,
+    request: {} as never,
+    pricing: {} as never,
+    total: 0,
+    currency: 'EUR',
+    requestHash: 'x',
+  });
   return id;
 }
 

@@ -50,20 +50,18 @@ async function newOrder(pricing: PriceBreakdown = gracesPricing()): Promise<stri
       pointsToRedeem: 200,
     },
   );
-  await db
-    .insert(orders)
-    .values({
-      id,
-      status: 'shipped',
-      type: 'regular',
-      channel: 'web',
-      customerId: 'cus_grace',
-      request,
-      pricing,
-      total: pricing.total,
-      currency: pricing.currency,
-      requestHash: id,
-    });
+  await db.insert(orders).values({
+    id,
+    status: 'shipped',
+    type: 'regular',
+    channel: 'web',
+    customerId: 'cus_grace',
+    request,
+    pricing,
+    total: pricing.total,
+    currency: pricing.currency,
+    requestHash: id,
+  });
   return id;
 }
 

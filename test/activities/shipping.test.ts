@@ -21,20 +21,18 @@ async function orderOf(quantity: number, weightGrams = 200): Promise<string> {
   if (weightGrams !== 200) await db.update(products).set({ weightGrams }).where(eq(products.sku, sku));
   const id = `ord_SHIP${uniqueTag()}`;
   const [customer] = await db.execute<{ id: string }>(sql`select id from customers limit 1`);
-  await db
-    .insert(orders)
-    .values({
-      id,
-      status: 'confirmed',
-      type: 'regular',
-      channel: 'web',
-      customerId: customer!.id,
-      request: orderRequest([{ sku, quantity }]),
-      pricing: {} as never,
-      total: 0,
-      currency: 'EUR',
-      requestHash: 'x',
-    });
+  await db.insert(orders).values({
+    id,
+    status: 'confirmed',
+    type: 'regular',
+    channel: 'web',
+    customerId: customer!.id,
+    request: orderRequest([{ sku, quantity }]),
+    pricing: {} as never,
+    total: 0,
+    currency: 'EUR',
+    requestHash: 'x',
+  });
   await db.insert(orderLines).values({ orderId: id, lineNo: 1, sku, quantity, unitPrice: 1_000 });
   return id;
 }

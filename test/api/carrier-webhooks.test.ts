@@ -18,18 +18,16 @@ afterAll(() => stack.close());
 /** Books a parcel for the order straight in the table, as bookShipment would. */
 async function shipmentFor(orderId: string) {
   const shipment = { carrier: 'swiftpost', trackingNumber: `SWI${uniqueTag()}` };
-  await stack.db
-    .insert(shipments)
-    .values({
-      orderId,
-      carrierId: shipment.carrier,
-      service: 'standard',
-      trackingNumber: shipment.trackingNumber,
-      cost: 510,
-      weightGrams: 200,
-      volumeCm3: 500,
-      eta: new Date(Date.now() + 3 * 86_400_000),
-    });
+  await stack.db.insert(shipments).values({
+    orderId,
+    carrierId: shipment.carrier,
+    service: 'standard',
+    trackingNumber: shipment.trackingNumber,
+    cost: 510,
+    weightGrams: 200,
+    volumeCm3: 500,
+    eta: new Date(Date.now() + 3 * 86_400_000),
+  });
   return shipment;
 }
 
@@ -108,20 +106,18 @@ describe('POST /v1/webhooks/carriers', () => {
   it('keeps an event for an order whose workflow is gone as order_closed', async () => {
     const orderId = `ord_GONE${uniqueTag()}`;
     const [customer] = await stack.db.execute<{ id: string }>(sql`select id from customers limit 1`);
-    await stack.db
-      .insert(orders)
-      .values({
-        id: orderId,
-        status: 'completed',
-        type: 'regular',
-        channel: 'web',
-        customerId: customer!.id,
-        request: orderRequest([]),
-        pricing: {} as never,
-        total: 0,
-        currency: 'EUR',
-        requestHash: 'x',
-      });
+    await stack.db.insert(orders).values({
+      id: orderId,
+      status: 'completed',
+      type: 'regular',
+      channel: 'web',
+      customerId: customer!.id,
+      request: orderRequest([]),
+      pricing: {} as never,
+      total: 0,
+      currency: 'EUR',
+      requestHash: 'x',
+    });
     const shipment = await shipmentFor(orderId);
     const response = await sendCarrierWebhook(stack.app, shipment, 'in_transit');
     expect(response.statusCode).toBe(202);

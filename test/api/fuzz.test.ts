@@ -297,15 +297,13 @@ function requestFor(
   if (op.pathParams.length) {
     defects.push({
       weight: 3,
-      arbitrary: fc
-        .tuple(params, anyBody, key, extraHeaders)
-        .map(([values, body, auth, extra]) => ({
-          method: op.method,
-          url: fill(values),
-          ...withBody(body, { ...extra, ...auth }, 'good'),
-          declared: op.statuses,
-          defect: 'unknown or hostile id',
-        })),
+      arbitrary: fc.tuple(params, anyBody, key, extraHeaders).map(([values, body, auth, extra]) => ({
+        method: op.method,
+        url: fill(values),
+        ...withBody(body, { ...extra, ...auth }, 'good'),
+        declared: op.statuses,
+        defect: 'unknown or hostile id',
+      })),
     });
   }
   if (op.queryParams.length) {
@@ -319,15 +317,13 @@ function requestFor(
     );
     defects.push({
       weight: 3,
-      arbitrary: fc
-        .tuple(badQuery, key, extraHeaders)
-        .map(([query, auth, extra]) => ({
-          method: op.method,
-          url: `${op.path}?${query}`,
-          headers: { ...extra, ...auth },
-          declared: op.statuses,
-          defect: 'query',
-        })),
+      arbitrary: fc.tuple(badQuery, key, extraHeaders).map(([query, auth, extra]) => ({
+        method: op.method,
+        url: `${op.path}?${query}`,
+        headers: { ...extra, ...auth },
+        declared: op.statuses,
+        defect: 'query',
+      })),
     });
   }
   // Preflight on the codec endpoint is CORS's to answer.
@@ -420,14 +416,12 @@ describe('fuzzing every route', () => {
       },
       {
         weight: 1,
-        arbitrary: fc
-          .tuple(junkPath, fc.constantFrom(...ALL_METHODS))
-          .map(([url, method]): FuzzRequest => ({
-            method,
-            url,
-            headers: { authorization: 'Bearer dev-admin-key' },
-            defect: 'unknown path',
-          })),
+        arbitrary: fc.tuple(junkPath, fc.constantFrom(...ALL_METHODS)).map(([url, method]): FuzzRequest => ({
+          method,
+          url,
+          headers: { authorization: 'Bearer dev-admin-key' },
+          defect: 'unknown path',
+        })),
       },
     );
 

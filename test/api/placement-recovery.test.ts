@@ -81,16 +81,14 @@ describe('placement when the workflow start fails', () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 5 }] });
     const email = `sweep-${uniqueTag().toLowerCase()}@example.com`;
     const customerId = `cus_${uniqueTag()}`;
-    await stack.db
-      .insert(customers)
-      .values({
-        id: customerId,
-        name: 'Sweep Buyer',
-        email,
-        phone: '+49 30 1111111',
-        memberLevel: 'standard',
-        points: 100,
-      });
+    await stack.db.insert(customers).values({
+      id: customerId,
+      name: 'Sweep Buyer',
+      email,
+      phone: '+49 30 1111111',
+      memberLevel: 'standard',
+      points: 100,
+    });
     const placed = await placeWhileStart(
       'refused',
       orderRequest([{ sku, quantity: 1 }], {

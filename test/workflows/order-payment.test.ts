@@ -151,16 +151,14 @@ describe('waiting for payment', () => {
     const sku = await createProduct(stack.db, { lots: [{ onHand: 4 }] });
     const email = `points-${uniqueTag().toLowerCase()}@example.com`;
     const customerId = `cus_${uniqueTag()}`;
-    await stack.db
-      .insert(customers)
-      .values({
-        id: customerId,
-        name: 'Points Holder',
-        email,
-        phone: '+49 30 1111111',
-        memberLevel: 'standard',
-        points: 100,
-      });
+    await stack.db.insert(customers).values({
+      id: customerId,
+      name: 'Points Holder',
+      email,
+      phone: '+49 30 1111111',
+      memberLevel: 'standard',
+      points: 100,
+    });
     const order = await placeAwaitingPayment(sku, 4, {
       customer: { id: customerId, name: 'Points Holder', email, phone: '+49 30 1111111' },
       pointsToRedeem: 100,
