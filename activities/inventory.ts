@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { orders, products, reservations, stockLots, warehouses } from '../db/schema.js';
 import type { ActivityDeps } from './deps.js';
-import type { Allocation, OrderLineRef, Shortage } from './types.js';
+import type { Allocation, OrderLineRef, Shortage } from '../domain/order-lines.js';
 
 /** The result of trying to reserve an order's stock: all of it, or nothing and the shortages. */
 export type ReservationResult = { ok: true; allocations: Allocation[] } | { ok: false; shortages: Shortage[] };
@@ -127,17 +127,15 @@ export function createInventoryActivities({ db }: Pick<ActivityDeps, 'db'>) {
         // A retry after the first call succeeded reports the same units, so the return's timeline entry stays true.
         if (shipped.length === 0)
           return { restockedUnits: units(await lockReservations(tx, input.orderId, ['returned'])) };
-        await tx
-          .insert(stockLots)
-          .values(
-            shipped.map((r) => ({
-              sku: r.sku,
-              warehouseId: r.warehouseId,
-              lotCode: `RET-${input.orderId}-${r.id}`,
-              receivedAt: new Date(),
-              onHand: r.quantity,
-            })),
-          );
+        await tx.insert(stockLots).values(
+          shipped.map((r) => ({
+            sku: r.sku,
+            warehouseId: r.warehouseId,
+            lotCode: `RET-${input.orderId}-${r.id}`,
+            receivedAt: new Date(),
+            onHand: r.quantity,
+          })),
+        );
         await markReservations(tx, shipped, 'returned');
         return { restockedUnits: units(shipped) };
       });

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { invoiceSequences, invoices, orders, products } from '../db/schema.js';
+import { FailureType } from '../domain/failure-types.js';
 import type { ActivityDeps } from './deps.js';
 import { invoiceContentHash, type InvoiceContent } from './invoice-content-hash.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -27,7 +28,10 @@ export function createInvoicingActivities({ db, notifier }: Pick<ActivityDeps, '
         return await db.transaction(async (tx) => {
           const [order] = await tx.select().from(orders).where(eq(orders.id, input.orderId));
           if (!order)
-            throw ApplicationFailure.nonRetryable(`There is no order ${input.orderId} to invoice.`, 'OrderNotFound');
+            throw ApplicationFailure.nonRetryable(
+              `There is no order ${input.orderId} to invoice.`,
+              FailureType.OrderNotFound,
+            );
           const issuedAt = new Date();
           const number = await allocateNumber(tx, `INV-${issuedAt.getUTCFullYear()}`);
           const content = await invoiceContent(tx, order, number, issuedAt);

@@ -8,21 +8,7 @@ import { AddressSchema, type PlaceOrder } from '../domain/order-schema.js';
 import { priceOrder, type PriceBreakdown } from '../domain/pricing.js';
 import { assessRisk, type Review } from '../domain/risk.js';
 import type { ActivityDeps } from './deps.js';
-import type { PricedLine } from './types.js';
-
-/** A line as support asks for it: the price always comes from the catalog. */
-export interface RequestedLine {
-  sku: string;
-  quantity: number;
-  customization?: Record<string, string> | undefined;
-}
-
-/** An order's lines as they would be after a change: priced today, reviewed again. */
-export interface RevisedLines {
-  lines: PricedLine[];
-  pricing: PriceBreakdown;
-  review: Review;
-}
+import type { PricedLine, RequestedLine, RevisedLines } from '../domain/order-lines.js';
 
 /** The priced lines, or why they cannot be sold on this order. */
 export type LinePricing = { ok: true; revised: RevisedLines } | { ok: false; problems: LineProblem[] };

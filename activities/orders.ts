@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { customers, orderEvents, orders, products } from '../db/schema.js';
-import { checkContactInfo, type ContactProblem } from '../domain/contact-check.js';
+import { checkContactInfo, type ContactProblem, type InfoCorrection } from '../domain/contact-check.js';
 import { AddressSchema, type PlaceOrder } from '../domain/order-schema.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -19,13 +19,6 @@ export interface OrderProgress {
   flags?: string[];
   /** A new hold reason; null releases the hold; absent leaves it. */
   hold?: string | null | undefined;
-}
-
-/** What support may correct while an order is held for its contact details. */
-export interface InfoCorrection {
-  shippingAddress?: PlaceOrder['shippingAddress'];
-  customerPhone?: string;
-  customerName?: string;
 }
 
 /** Why an order failed verification. */
@@ -188,19 +181,17 @@ export function createOrderActivities({ db }: Pick<ActivityDeps, 'db'>) {
           .select({ seq: sql<number>`coalesce(max(${orderEvents.seq}), 0)` })
           .from(orderEvents)
           .where(eq(orderEvents.orderId, input.orderId));
-        await tx
-          .insert(orderEvents)
-          .values({
-            orderId: input.orderId,
-            seq: Number(last?.seq ?? 0) + 1,
-            kind: 'flag',
-            name: input.flag,
-            status: order.status,
-            actor: 'orchestrator',
-            reason: input.reason,
-            detail: input.detail,
-            at: new Date(),
-          });
+        await tx.insert(orderEvents).values({
+          orderId: input.orderId,
+          seq: Number(last?.seq ?? 0) + 1,
+          kind: 'flag',
+          name: input.flag,
+          status: order.status,
+          actor: 'orchestrator',
+          reason: input.reason,
+          detail: input.detail,
+          at: new Date(),
+        });
         const flags = order.flags.includes(input.flag) ? order.flags : [...order.flags, input.flag];
         await tx
           .update(orders)

@@ -1,18 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { orders, payments } from '../db/schema.js';
+import type { PaymentEventRecord } from '../domain/payment-events.js';
 import type { ActivityDeps } from './deps.js';
-
-/** A payment provider event as the workflow received it. */
-export interface PaymentEventRecord {
-  orderId: string;
-  type: 'payment.succeeded' | 'payment.failed' | 'refund.succeeded' | 'chargeback.created';
-  paymentIntentId: string;
-  transactionId: string;
-  amount: number;
-  currency: string;
-  occurredAt: string;
-  failureReason?: string | undefined;
-}
 
 const KIND = {
   'payment.succeeded': 'capture',

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isPermanentDataError } from '../db/errors.js';
-import { PERMANENT_DATA_ERROR } from '../domain/failure-types.js';
+import { FailureType } from '../domain/failure-types.js';
 
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 
@@ -21,7 +21,7 @@ export function failFastOnDataErrors<T extends Record<string, AnyActivity>>(acti
           (error as { code?: string; message?: string; cause?: { code?: string; message?: string } }).cause ??
           (error as { code?: string; message?: string });
         throw ApplicationFailure.create({
-          type: PERMANENT_DATA_ERROR,
+          type: FailureType.PermanentDataError,
           message: `${name}: Postgres refused the data (${code}): ${message}`,
           nonRetryable: true,
         });

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isPermanentDataError } from '../db/errors.js';
 import { carrierRates, orderLines, orders, products, shipments } from '../db/schema.js';
 import { chooseCarrier, type CarrierRate } from '../domain/carrier-choice.js';
+import { FailureType } from '../domain/failure-types.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
 import type { ParcelBooking } from '../ports/carrier-gateway.js';
 import type { ActivityDeps } from './deps.js';
@@ -53,7 +54,7 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
       if (!order)
         throw ApplicationFailure.create({
-          type: 'OrderNotFound',
+          type: FailureType.OrderNotFound,
           message: `There is no order ${input.orderId}.`,
           nonRetryable: true,
         });
@@ -70,7 +71,7 @@ export function createShippingActivities({ db, carriers }: Pick<ActivityDeps, 'd
       const choice = chooseCarrier({ weightGrams, volumeCm3, urgent: input.urgent, maxTransitDays }, rates);
       if (!choice) {
         throw ApplicationFailure.create({
-          type: 'NoCarrier',
+          type: FailureType.NoCarrier,
           message: `No carrier takes a parcel of ${weightGrams} g and ${volumeCm3} cm³${input.urgent ? ' by express' : ''}.`,
           nonRetryable: true,
         });

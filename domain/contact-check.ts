@@ -1,5 +1,12 @@
 import type { PlaceOrder } from './order-schema.js';
 
+/** What support may correct while an order is held for its contact details. */
+export interface InfoCorrection {
+  shippingAddress?: PlaceOrder['shippingAddress'];
+  customerPhone?: string;
+  customerName?: string;
+}
+
 /** Postal code formats of the countries we ship to most; others are checked for shape only. */
 const POSTAL_CODES: Readonly<Record<string, RegExp>> = {
   DE: /^\d{5}$/,

@@ -1,7 +1,8 @@
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { RequestedLine, RevisedLines } from '../activities/order-edits.js';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { invalidRequest, notAllowed } from '../domain/failure-types.js';
 import { checkAddress } from '../domain/contact-check.js';
 import { canEditAddress, canEditLines } from '../domain/order-changes.js';
+import type { RequestedLine, RevisedLines } from '../domain/order-lines.js';
 import { AddressSchema, OrderLinesSchema } from '../domain/order-schema.js';
 import {
   editOrderUpdate,
@@ -26,33 +27,28 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
       const edit = { request, result: null as EditResult | null, refusal: null as string | null };
       pendingEdits.push(edit);
       await condition(() => edit.result !== null || edit.refusal !== null);
-      if (edit.refusal !== null) throw ApplicationFailure.nonRetryable(edit.refusal, 'NotAllowed');
+      if (edit.refusal !== null) throw notAllowed(edit.refusal);
       return edit.result!;
     },
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (!request.actor) throw invalidRequest('actor is required');
         if (!request.shippingAddress && !request.lines)
-          throw ApplicationFailure.nonRetryable('nothing to change: give shippingAddress or lines', 'InvalidRequest');
+          throw invalidRequest('nothing to change: give shippingAddress or lines');
         if (request.shippingAddress) {
           const address = AddressSchema.safeParse(request.shippingAddress);
-          if (!address.success)
-            throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
+          if (!address.success) throw invalidRequest('shippingAddress is not a valid address');
           const problems = checkAddress(address.data);
           if (problems.length > 0)
-            throw ApplicationFailure.nonRetryable(
+            throw invalidRequest(
               `shippingAddress cannot be delivered to: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-              'InvalidRequest',
             );
         }
         if (request.lines && !OrderLinesSchema.safeParse(request.lines).success)
-          throw ApplicationFailure.nonRetryable(
-            'lines must be 1 to 100 lines of an upper-case SKU and a quantity of 1 to 999',
-            'InvalidRequest',
-          );
+          throw invalidRequest('lines must be 1 to 100 lines of an upper-case SKU and a quantity of 1 to 999');
         const refusal = editRefusal(request);
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotAllowed');
+        if (refusal) throw notAllowed(refusal);
       },
     },
   );

@@ -1,11 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { InfoCorrection } from '../activities/orders.js';
-import type { RequestedLine } from '../activities/order-edits.js';
-import type { PaymentEventRecord } from '../activities/payments.js';
-import type { Allocation, PricedLine, Shortage } from '../activities/types.js';
-import type { ContactProblem } from '../domain/contact-check.js';
+import type { ContactProblem, InfoCorrection } from '../domain/contact-check.js';
+import type { Allocation, PricedLine, RequestedLine, Shortage } from '../domain/order-lines.js';
 import type { OrderAction, OrderStatus } from '../domain/order-status.js';
 import type { Address, Channel, OrderType } from '../domain/order-schema.js';
+import type { PaymentEventRecord } from '../domain/payment-events.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { Review } from '../domain/risk.js';

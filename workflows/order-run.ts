@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -8,7 +6,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
-import { PERMANENT_DATA_ERROR } from '../domain/failure-types.js';
+import { activityFailedWith, FailureType, invalidRequest } from '../domain/failure-types.js';
 import { findHostileText } from '../domain/hostile-text.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type {
@@ -29,7 +27,7 @@ export const activities = proxyActivities<OrderActivities>({
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
     backoffCoefficient: 2,
-    nonRetryableErrorTypes: ['NoCarrier', 'OrderNotFound'],
+    nonRetryableErrorTypes: [FailureType.NoCarrier, FailureType.OrderNotFound],
   },
 });
 
@@ -52,18 +50,12 @@ export function refuseHostileText(request: unknown): void {
       .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
       .join('')
       .replace(/^\./, '') || 'request';
-  throw ApplicationFailure.nonRetryable(`${path} ${issue.message}`, 'InvalidRequest');
+  throw invalidRequest(`${path} ${issue.message}`);
 }
 
 /** The reason, when an activity failed in a way no retry can mend (Postgres refused its data); null for any other error. */
 export function permanentFailure(error: unknown): string | null {
-  if (
-    error instanceof ActivityFailure &&
-    error.cause instanceof ApplicationFailure &&
-    error.cause.type === PERMANENT_DATA_ERROR
-  )
-    return error.cause.message;
-  return null;
+  return activityFailedWith(error, FailureType.PermanentDataError)?.message ?? null;
 }
 
 /** A step whose effect must be undone on cancellation even when its answer never reached the workflow. */

@@ -1,13 +1,12 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { activityFailedWith, FailureType, invalidRequest, notAllowed } from '../domain/failure-types.js';
 import type { ContactProblem } from '../domain/contact-check.js';
 import { allowedActions, isCancellable } from '../domain/order-status.js';
 import { AddressSchema } from '../domain/order-schema.js';
@@ -91,12 +90,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       validator: (request) => {
         refuseHostileText(request);
         if (state.status !== 'awaiting_confirmation') {
-          throw ApplicationFailure.nonRetryable(
-            `order is ${state.status}: only orders awaiting confirmation can be confirmed`,
-            'NotAllowed',
-          );
+          throw notAllowed(`order is ${state.status}: only orders awaiting confirmation can be confirmed`);
         }
-        if (!request.actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (!request.actor) throw invalidRequest('actor is required');
       },
     },
   );
@@ -112,10 +108,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor || !request.reason)
-          throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (!request.actor || !request.reason) throw invalidRequest('actor and reason are required');
         const refusal = cancelRefusal();
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'NotAllowed');
+        if (refusal) throw notAllowed(refusal);
       },
     },
   );
@@ -132,16 +127,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       validator: (request) => {
         refuseHostileText(request);
         const { actor, correction } = request;
-        if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (!actor) throw invalidRequest('actor is required');
         if (state.status !== 'on_hold' || !state.hold)
-          throw ApplicationFailure.nonRetryable(
-            `order is ${state.status}: only orders on hold take corrections`,
-            'NotAllowed',
-          );
+          throw notAllowed(`order is ${state.status}: only orders on hold take corrections`);
         if (!correction.shippingAddress && !correction.customerPhone && !correction.customerName)
-          throw ApplicationFailure.nonRetryable('nothing to correct', 'InvalidRequest');
+          throw invalidRequest('nothing to correct');
         if (correction.shippingAddress && !AddressSchema.safeParse(correction.shippingAddress).success)
-          throw ApplicationFailure.nonRetryable('shippingAddress is not a valid address', 'InvalidRequest');
+          throw invalidRequest('shippingAddress is not a valid address');
       },
     },
   );
@@ -156,16 +148,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor || !request.reason)
-          throw ApplicationFailure.nonRetryable('actor and reason are required', 'InvalidRequest');
+        if (!request.actor || !request.reason) throw invalidRequest('actor and reason are required');
         if (state.returns.request) return; // asked before: the same answer again
         if (state.status !== 'delivered' || state.outcome)
-          throw ApplicationFailure.nonRetryable(
-            `order is ${state.status}: only delivered orders can be returned`,
-            'NotAllowed',
-          );
+          throw notAllowed(`order is ${state.status}: only delivered orders can be returned`);
         if (state.returns.closesAt && Date.now() >= Date.parse(state.returns.closesAt)) {
-          throw ApplicationFailure.nonRetryable(`the return window closed at ${state.returns.closesAt}`, 'NotAllowed');
+          throw notAllowed(`the return window closed at ${state.returns.closesAt}`);
         }
       },
     },
@@ -419,12 +407,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         now: new Date().toISOString(),
       });
     } catch (error) {
-      if (
-        error instanceof ActivityFailure &&
-        error.cause instanceof ApplicationFailure &&
-        error.cause.type === 'NoCarrier'
-      ) {
-        return finish('failed', 'order_failed', 'no_carrier', { message: error.cause.message });
+      const noCarrier = activityFailedWith(error, FailureType.NoCarrier);
+      if (noCarrier) {
+        return finish('failed', 'order_failed', 'no_carrier', { message: noCarrier.message });
       }
       throw error;
     }

@@ -1,6 +1,7 @@
-import { ApplicationFailure, condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
-import type { Shortage } from '../activities/types.js';
+import { condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+import { invalidRequest, notAllowed } from '../domain/failure-types.js';
 import { splitByShortage, substituteLines } from '../domain/order-changes.js';
+import type { Shortage } from '../domain/order-lines.js';
 import type { EditHandling } from './edits.js';
 import {
   resolveShortageUpdate,
@@ -31,19 +32,16 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
       run.shortageAnswer = null;
       await condition(() => run.shortageAnswer !== null);
       const answer = run.shortageAnswer!;
-      if ('refusal' in answer) throw ApplicationFailure.nonRetryable(answer.refusal, 'NotAllowed');
+      if ('refusal' in answer) throw notAllowed(answer.refusal);
       return answer.resolution;
     },
     {
       validator: (request) => {
         refuseHostileText(request);
         const { actor, decision, substitutes } = request;
-        if (!actor) throw ApplicationFailure.nonRetryable('actor is required', 'InvalidRequest');
+        if (!actor) throw invalidRequest('actor is required');
         if (!SHORTAGE_DECISIONS.includes(decision))
-          throw ApplicationFailure.nonRetryable(
-            `decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`,
-            'InvalidRequest',
-          );
+          throw invalidRequest(`decision ${String(decision)} is not one of ${SHORTAGE_DECISIONS.join(', ')}`);
         if (
           state.status !== 'awaiting_shortage_decision' ||
           !state.shortage ||
@@ -51,34 +49,26 @@ export function createShortageHandling(run: OrderRun, edits: EditHandling, finis
           state.outcome ||
           run.stockHeld
         ) {
-          throw ApplicationFailure.nonRetryable(
+          throw notAllowed(
             `order is ${state.status}${state.shortage?.decision ? ` (already decided: ${state.shortage.decision})` : ''}: no shortage decision is pending`,
-            'NotAllowed',
           );
         }
         const shortSkus = new Set(state.shortage.shortages.map((s) => s.sku));
         if (decision === 'substitute') {
           if (!substitutes?.length)
-            throw ApplicationFailure.nonRetryable(
-              'substitutes are required: name a substitute for each short product',
-              'InvalidRequest',
-            );
+            throw invalidRequest('substitutes are required: name a substitute for each short product');
           const unknown = substitutes.find((s: Substitution) => !shortSkus.has(s.sku));
           if (unknown)
-            throw ApplicationFailure.nonRetryable(
+            throw invalidRequest(
               `${unknown.sku} is not short on this order: only ${[...shortSkus].join(', ')} can be substituted`,
-              'InvalidRequest',
             );
           const same = substitutes.find((s: Substitution) => s.substituteSku === s.sku);
-          if (same) throw ApplicationFailure.nonRetryable(`${same.sku} cannot substitute for itself`, 'InvalidRequest');
+          if (same) throw invalidRequest(`${same.sku} cannot substitute for itself`);
         } else if (substitutes?.length) {
-          throw ApplicationFailure.nonRetryable('substitutes go with the substitute decision only', 'InvalidRequest');
+          throw invalidRequest('substitutes go with the substitute decision only');
         }
         if (decision === 'partial_ship' && splitByShortage(state.lines, state.shortage.shortages).now.length === 0) {
-          throw ApplicationFailure.nonRetryable(
-            'nothing on this order is in stock to ship now: wait for restock, substitute or cancel',
-            'NotAllowed',
-          );
+          throw notAllowed('nothing on this order is in stock to ship now: wait for restock, substitute or cancel');
         }
       },
     },

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { FailureType } from '../../domain/failure-types.js';
 import type { Database } from '../../db/client.js';
 import { AddressSchema, CustomerSchema } from '../../domain/order-schema.js';
 import { orderEvents, surveys } from '../../db/schema.js';
@@ -182,7 +183,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
             'The order refused this action',
             'order is completed: its return window has closed',
             undefined,
-            { reason: 'NotAllowed', orderStatus: status },
+            { reason: FailureType.NotAllowed, orderStatus: status },
           );
         }
         const result = await askOrder({ db, temporal }, ask);

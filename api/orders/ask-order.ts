@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { orders, supportRequests } from '../../db/schema.js';
 import type { Caller } from '../../domain/caller.js';
+import { FailureType } from '../../domain/failure-types.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { claimIdempotencyKey, idempotencyKeyOf } from '../idempotency.js';
 import { Problem } from '../problems.js';
@@ -19,7 +20,7 @@ export async function currentStatus(db: Database, orderId: string): Promise<stri
 /** Turns a workflow's answer of "no" into a problem: 422 for a request it cannot use, 409 with the reason for a refusal; anything else is rethrown. */
 export function refusalProblem(error: unknown, status: string): Problem {
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    if (error.cause.type === 'InvalidRequest')
+    if (error.cause.type === FailureType.InvalidRequest)
       return new Problem(
         422,
         'unprocessable-action',
@@ -109,12 +110,10 @@ export async function askOrder<Ret, Arg>(
       .onConflictDoNothing();
   let answer: Ret;
   try {
-    answer = await temporal.workflow
-      .getHandle(orderWorkflowId(request.orderId))
-      .executeUpdate(request.update, {
-        args: [request.arg],
-        ...(key ? { updateId: `req-${caller.name}:${key}` } : {}),
-      });
+    answer = await temporal.workflow.getHandle(orderWorkflowId(request.orderId)).executeUpdate(request.update, {
+      args: [request.arg],
+      ...(key ? { updateId: `req-${caller.name}:${key}` } : {}),
+    });
   } catch (error) {
     const problem = refusalProblem(error, status);
     await keep(problem.status === 422 ? 'rejected' : 'refused', {

@@ -148,18 +148,16 @@ export async function placeOrder(
         review,
         workflowInput: input as unknown as Record<string, unknown>,
       });
-      await tx
-        .insert(orderLines)
-        .values(
-          request.lines.map((line, index) => ({
-            orderId,
-            lineNo: index + 1,
-            sku: line.sku,
-            quantity: line.quantity,
-            unitPrice: lines[index]!.unitPrice,
-            customization: line.customization ?? null,
-          })),
-        );
+      await tx.insert(orderLines).values(
+        request.lines.map((line, index) => ({
+          orderId,
+          lineNo: index + 1,
+          sku: line.sku,
+          quantity: line.quantity,
+          unitPrice: lines[index]!.unitPrice,
+          customization: line.customization ?? null,
+        })),
+      );
     });
   } catch (error) {
     // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.

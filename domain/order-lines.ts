@@ -1,3 +1,6 @@
+import type { PriceBreakdown } from './pricing.js';
+import type { Review } from './risk.js';
+
 /** One order line as activities see it. */
 export interface OrderLineRef {
   lineNo: number;
@@ -27,4 +30,18 @@ export interface Shortage {
   sku: string;
   requested: number;
   available: number;
+}
+
+/** A line as support asks for it: the price always comes from the catalog. */
+export interface RequestedLine {
+  sku: string;
+  quantity: number;
+  customization?: Record<string, string> | undefined;
+}
+
+/** An order's lines as they would be after a change: priced today, reviewed again. */
+export interface RevisedLines {
+  lines: PricedLine[];
+  pricing: PriceBreakdown;
+  review: Review;
 }
