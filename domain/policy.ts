@@ -7,4 +7,6 @@ export interface OrderPolicy {
   deliveryGraceMs: number;
   returnWindowMs: number;
   surveyWindowMs: number;
+  /** How long a parcel already flagged late may stay silent before the order fails as lost; orders placed before it was configurable wait 30 days. */
+  parcelLostAfterMs?: number | undefined;
 }

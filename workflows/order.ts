@@ -439,7 +439,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
 
     // ── Transit: tracking events until delivery; late parcels are flagged, silent ones failed ──
     const lateAt = Date.parse(booking.eta) + policy.deliveryGraceMs;
-    const lostAt = lateAt + PARCEL_LOST_AFTER_MS;
+    const lostAt = lateAt + (policy.parcelLostAfterMs ?? PARCEL_LOST_AFTER_MS);
     let rank = 0;
     while (rank < SHIPMENT_RANK.delivered) {
       const late = state.flags.includes('parcel_late');
