@@ -4,21 +4,17 @@ import { checkAddress } from '../domain/contact-check.js';
 import { canEditAddress, canEditLines } from '../domain/order-changes.js';
 import type { RequestedLine, RevisedLines } from '../domain/order-lines.js';
 import { AddressSchema, OrderLinesSchema } from '../domain/order-schema.js';
-import {
-  editOrderUpdate,
-  type EditRequest,
-  type EditResult,
-  type EditSettlement,
-  type OrderState,
-} from './messages.js';
+import { editOrderUpdate, type EditRequest, type EditResult, type EditSettlement } from './messages.js';
 import type { MoneyHandling } from './money.js';
-import { activities, refuseHostileText, type Finish, type OrderRun } from './order-run.js';
+import { activities } from './order-activities.js';
+import type { OrderRun } from './order-run.js';
+import { refuseHostileText, requireActor } from './request-checks.js';
 import { OrderTotalKey } from './search-attributes.js';
 
 /** Edits of an order's address and lines: accepted at once, applied at the lifecycle's next safe point. */
-export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: Finish) {
-  const { orderId, state, input, paymentInbox, pendingEdits, record, notify, waitFor, checkpoint, parcelMoving } = run;
-  const { handlePayment, settleDifference } = money;
+export function createEditHandling(run: OrderRun, money: MoneyHandling) {
+  const { orderId, state, input, pendingEdits, record, notify, parcelMoving } = run;
+  const { settleDifference } = money;
 
   // Edits wait in line for a safe point of the lifecycle, so they never race a payment or a confirmation.
   setHandler(
@@ -33,7 +29,7 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     {
       validator: (request) => {
         refuseHostileText(request);
-        if (!request.actor) throw invalidRequest('actor is required');
+        requireActor(request);
         if (!request.shippingAddress && !request.lines)
           throw invalidRequest('nothing to change: give shippingAddress or lines');
         if (request.shippingAddress) {
@@ -151,34 +147,7 @@ export function createEditHandling(run: OrderRun, money: MoneyHandling, finish: 
     upsertSearchAttributes([{ key: OrderTotalKey, value: revised.pricing.total }]);
   }
 
-  /** Waits for the extra payments edits asked for; one unpaid by its deadline cancels the order (and refunds it). */
-  async function awaitExtraPayments(): Promise<OrderState | null> {
-    for (;;) {
-      const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
-      if (!unpaid) return null;
-      waitFor(
-        `the extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) by ${unpaid.deadline}`,
-      );
-      const remaining = Date.parse(unpaid.deadline) - Date.now();
-      const woke =
-        remaining > 0 &&
-        (await condition(
-          () => paymentInbox.length > 0 || state.cancellation !== null || pendingEdits.length > 0,
-          remaining,
-        ));
-      checkpoint();
-      if (!woke)
-        return finish('cancelled', 'order_cancelled', 'extra_payment_timeout', {
-          intentId: unpaid.intentId,
-          amount: unpaid.amount,
-          deadline: unpaid.deadline,
-        });
-      if (pendingEdits.length > 0) await applyEdits();
-      else await handlePayment(paymentInbox.shift()!);
-    }
-  }
-
-  return { applyEdits, priceAndReserve, commitRevision, awaitExtraPayments };
+  return { applyEdits, priceAndReserve, commitRevision };
 }
 
 /** The edit side of an order's workflow. */

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { PaymentEvent } from './messages.js';
-import { activities } from './order-run.js';
+import { activities } from './order-activities.js';
 
 /** A payment or chargeback that reached an order after its workflow ended, as the webhook received it. */
 export interface LatePayment {

@@ -1,6 +1,7 @@
 import { patched } from '@temporalio/workflow';
 import type { EditSettlement, ExtraPayment, PaymentEvent } from './messages.js';
-import { activities, type OrderRun } from './order-run.js';
+import { activities } from './order-activities.js';
+import type { OrderRun } from './order-run.js';
 
 /** The order's money: payments as they come, refunds, and settling a changed total. */
 export function createMoneyHandling(run: OrderRun) {

@@ -1,62 +1,18 @@
-import {
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setCurrentDetails,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/index.js';
-import { activityFailedWith, FailureType, invalidRequest } from '../domain/failure-types.js';
-import { findHostileText } from '../domain/hostile-text.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type {
   EditRequest,
   EditResult,
+  Feedback,
   OrderState,
   OrderWorkflowInput,
   PaymentEvent,
   ShipmentEvent,
   ShortageResolution,
 } from './messages.js';
+import { activities, permanentFailure, timeline } from './order-activities.js';
 import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
-
-/** The order's activities, as every stage of its workflow calls them. */
-export const activities = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    backoffCoefficient: 2,
-    nonRetryableErrorTypes: [FailureType.NoCarrier, FailureType.OrderNotFound],
-  },
-});
-
-/** Timeline writes are short database writes: as local activities they skip a task-queue round trip per entry. */
-const timeline = proxyLocalActivities<Pick<OrderActivities, 'recordOrderProgress'>>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
-});
-
-/**
- * Refuses a request whose text Postgres could not store or logs should not carry (a NUL byte, a
- * control character other than tab and line breaks, a lone surrogate). Every update validator calls it first: requests from Temporal UI or the CLI skip the
- * API's checks, and one accepted bad string would fail every later write of the order.
- */
-export function refuseHostileText(request: unknown): void {
-  const [issue] = findHostileText(request, true);
-  if (!issue) return;
-  const path =
-    issue.path
-      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
-      .join('')
-      .replace(/^\./, '') || 'request';
-  throw invalidRequest(`${path} ${issue.message}`);
-}
-
-/** The reason, when an activity failed in a way no retry can mend (Postgres refused its data); null for any other error. */
-export function permanentFailure(error: unknown): string | null {
-  return activityFailedWith(error, FailureType.PermanentDataError)?.message ?? null;
-}
 
 /** A step whose effect must be undone on cancellation even when its answer never reached the workflow. */
 export type UndoableStep = 'reserve' | 'book' | 'invoice';
@@ -64,21 +20,26 @@ export type UndoableStep = 'reserve' | 'book' | 'invoice';
 /** Thrown at a checkpoint to leave the lifecycle once a cancellation was accepted. */
 export class CancelledOnRequest extends Error {}
 
-/** How an order ends, with the reason and what the timeline should keep; returns the final state. */
-export type Finish = (
-  status: 'cancelled' | 'failed' | 'completed' | 'returned',
-  name: string,
-  reason: string,
-  detail?: Record<string, unknown>,
-  actor?: string,
-) => Promise<OrderState>;
-
 /** An edit waiting for a safe point of the lifecycle, and its answer once it has one. */
 export interface PendingEdit {
   request: EditRequest;
   result: EditResult | null;
   refusal: string | null;
 }
+
+/** The kinds of timeline entry: milestones move the order, notes tell what happened, flags ask for a person. */
+export type TimelineKind = 'milestone' | 'note' | 'flag';
+
+/** What a timeline entry keeps beside its name. */
+export interface TimelineExtra {
+  reason?: string;
+  detail?: Record<string, unknown>;
+  actor?: string;
+  hold?: string | null;
+}
+
+/** A customer message template. */
+export type NotificationTemplate = Parameters<OrderActivities['notifyCustomer']>[0]['template'];
 
 /** What one run of an order's workflow shares across its stages: the state, the inboxes and how it records progress. */
 export interface OrderRun {
@@ -88,6 +49,8 @@ export interface OrderRun {
   readonly paymentInbox: PaymentEvent[];
   readonly shipmentInbox: ShipmentEvent[];
   readonly pendingEdits: PendingEdit[];
+  /** The first survey answer, until the after-delivery stage records it. */
+  feedbackInbox: Feedback | null;
   /** Steps begun, marked before their activity runs: compensation undoes them even if the answer was lost. */
   readonly attempted: Set<UndoableStep>;
   /** Timeline steps written so far: each entry's sequence number, and part of notification keys. */
@@ -98,17 +61,9 @@ export interface OrderRun {
   restocked: boolean;
   /** The answer to a shortage decision that needed work (a split or a substitution). */
   shortageAnswer: { resolution: ShortageResolution } | { refusal: string } | null;
-  record(
-    kind: 'milestone' | 'note' | 'flag',
-    name: string,
-    status: OrderStatus,
-    extra?: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null },
-  ): Promise<void>;
+  record(kind: TimelineKind, name: string, status: OrderStatus, extra?: TimelineExtra): Promise<void>;
   waitFor(what: string | null): void;
-  notify(
-    template: Parameters<OrderActivities['notifyCustomer']>[0]['template'],
-    payload?: Record<string, unknown>,
-  ): Promise<{ sent: boolean }>;
+  notify(template: NotificationTemplate, payload?: Record<string, unknown>): Promise<{ sent: boolean }>;
   checkpoint(): void;
   parcelMoving(): boolean;
 }
@@ -149,6 +104,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     paymentInbox: [],
     shipmentInbox,
     pendingEdits: [],
+    feedbackInbox: null,
     attempted: new Set(),
     step: 0,
     stockHeld: false,
@@ -163,12 +119,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
   return run;
 
   /** Records a timeline entry; a milestone or status change also moves the order and its search attributes. */
-  async function record(
-    kind: 'milestone' | 'note' | 'flag',
-    name: string,
-    status: OrderStatus,
-    extra: { reason?: string; detail?: Record<string, unknown>; actor?: string; hold?: string | null } = {},
-  ): Promise<void> {
+  async function record(kind: TimelineKind, name: string, status: OrderStatus, extra: TimelineExtra = {}) {
     const at = new Date().toISOString();
     if (kind === 'milestone') state.milestones.push({ name, at });
     if (kind === 'flag' && !state.flags.includes(name)) {
@@ -205,10 +156,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
   }
 
   /** Tells the customer, once per template and timeline step; a message that can never be sent is flagged for a person instead of blocking the order. */
-  async function notify(
-    template: Parameters<OrderActivities['notifyCustomer']>[0]['template'],
-    payload: Record<string, unknown> = {},
-  ) {
+  async function notify(template: NotificationTemplate, payload: Record<string, unknown> = {}) {
     try {
       return await activities.notifyCustomer({
         orderId,

@@ -1,0 +1,66 @@
+import { cancelled, type Ending } from '../ending.js';
+import type { OrderFlow } from '../order-flow.js';
+
+/** Confirms the paid order: automatically on the lean path, by a person when its review asks for one. */
+export async function confirm(flow: OrderFlow): Promise<Ending | null> {
+  const { run } = flow;
+  const { state } = run;
+  if (state.review.required) {
+    const ending = await confirmByPerson(flow);
+    if (ending) return ending;
+  } else {
+    await run.record('milestone', 'order_confirmed', 'confirmed', {
+      reason: 'automatic confirmation: low risk, paid in full',
+    });
+  }
+  run.waitFor(null);
+  await run.notify('order_confirmed', { total: state.pricing.total, currency: state.pricing.currency });
+  run.checkpoint();
+  return null;
+}
+
+/** Waits for support's confirmation, then for any extra payment an edit asked for meanwhile; none in time cancels. */
+async function confirmByPerson(flow: OrderFlow): Promise<Ending | null> {
+  const { run, awaitStage } = flow;
+  const { state, input } = run;
+  const confirmationDeadline = Date.now() + input.policy.confirmationTimeoutMs;
+  state.review.deadline = new Date(confirmationDeadline).toISOString();
+  const reasons = state.review.reasons.join(', ');
+  await run.record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: reasons });
+  const confirmed = await awaitStage({
+    waitingFor: `manual confirmation (${reasons}) by ${state.review.deadline}`,
+    timer: 'confirmation deadline',
+    until: confirmationDeadline,
+    done: () => state.review.confirmedBy !== null,
+  });
+  if (!confirmed) return cancelled('confirmation_timeout', { deadline: state.review.deadline });
+  const unpaid = await awaitExtraPayments(flow);
+  if (unpaid) return unpaid;
+  await run.record('milestone', 'order_confirmed', 'confirmed', {
+    actor: state.review.confirmedBy!,
+    reason: state.review.note ?? 'confirmed by a person after review',
+  });
+  return null;
+}
+
+/** Waits for the extra payments edits asked for; one unpaid by its deadline cancels the order (and refunds it). */
+async function awaitExtraPayments({ run, awaitStage }: OrderFlow): Promise<Ending | null> {
+  const { state } = run;
+  for (;;) {
+    const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
+    if (!unpaid) return null;
+    const paid = await awaitStage({
+      waitingFor: `the extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) by ${unpaid.deadline}`,
+      timer: 'extra payment deadline',
+      until: Date.parse(unpaid.deadline),
+      done: () => unpaid.status !== 'pending',
+    });
+    if (!paid) {
+      return cancelled('extra_payment_timeout', {
+        intentId: unpaid.intentId,
+        amount: unpaid.amount,
+        deadline: unpaid.deadline,
+      });
+    }
+  }
+}
