@@ -1,6 +1,6 @@
 import { allHandlersFinished, CancellationScope, condition, patched } from '@temporalio/workflow';
 import type { CancelResult, OrderState } from './messages.js';
-import type { MoneyHandling } from './money.js';
+import { drainPayments, giveBack } from './money.js';
 import { activities } from './order-activities.js';
 import type { OrderRun, UndoableStep } from './order-run.js';
 
@@ -36,87 +36,82 @@ export function completed(reason: string): Ending {
   return { status: 'completed', milestone: 'order_completed', reason };
 }
 
-/** How an order's run comes to its end: compensation, the last notification and timeline entry, and every open answer. */
-export function createEnding(run: OrderRun, money: MoneyHandling) {
-  const { orderId, state, paymentInbox, pendingEdits, record, waitFor, notify } = run;
-  const { drainPayments, giveBack } = money;
-
-  /**
-   * Undoes what the order did, in reverse: carrier booking, stock, payment, invoice, points.
-   * Each step is idempotent and runs even if the workflow is being cancelled.
-   */
-  async function compensate(reason: string): Promise<Omit<CancelResult, 'status' | 'reason'>> {
-    const undone: string[] = [];
-    let creditNote: string | null = null;
-    let refunded = 0;
-    const pickedUp = state.shipment !== null && state.shipment.status !== 'booked';
-    // A step that began may have taken effect even if its answer never came back: undo it all the same.
-    const byAttempt = patched('compensate-attempted-steps');
-    const began = (step: UndoableStep) => byAttempt && run.attempted.has(step);
-    await CancellationScope.nonCancellable(async () => {
-      if ((state.shipment || began('book')) && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
-        if (state.shipment) state.shipment.status = 'cancelled';
-        undone.push('shipment_cancelled');
-      }
-      // Goods the carrier already has are not back on the shelf.
-      if (
-        (state.allocations.length > 0 || began('reserve')) &&
-        !pickedUp &&
-        (await activities.releaseStock({ orderId })).releasedUnits > 0
-      )
-        undone.push('stock_released');
-      if (state.payment.amountPaid > state.payment.amountRefunded) {
-        refunded = state.payment.amountPaid - state.payment.amountRefunded;
-        await giveBack(refunded, reason, `${orderId}:refund:full`);
-        state.payment.status = 'refunded';
-        undone.push('payment_refunded');
-      }
-      if (state.invoice || began('invoice')) {
-        creditNote = (await activities.issueCreditNote({ orderId }))?.number ?? null;
-        if (creditNote) undone.push('invoice_credited');
-      }
-      if (state.pricing.pointsRedeemed > 0 && (await activities.returnRedeemedPoints({ orderId })).returnedPoints > 0)
-        undone.push('points_returned');
-    });
-    return { undone, refunded, creditNote };
-  }
-
-  /** Ends the order as `ending` says: undoes it unless it completed, tells the customer, answers every open request. */
-  async function finish({ status, milestone, reason, detail, actor }: Ending): Promise<OrderState> {
-    state.outcome = { reason, ...(detail ? { detail } : {}) };
-    waitFor(null);
-    let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
-    // Payments that arrived but were not handled yet are money we hold too: account for them (and refund what we must not keep).
-    await drainPayments();
-    if (status !== 'completed') {
-      result = { status, reason, ...(await compensate(reason)) };
-      await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', {
-        reason,
-        refunded: result.refunded,
-        creditNote: result.creditNote,
-      });
+/**
+ * Undoes what the order did, in reverse: carrier booking, stock, payment, invoice, points.
+ * Each step is idempotent and runs even if the workflow is being cancelled.
+ */
+async function compensate(run: OrderRun, reason: string): Promise<Omit<CancelResult, 'status' | 'reason'>> {
+  const { orderId, state } = run;
+  const undone: string[] = [];
+  let creditNote: string | null = null;
+  let refunded = 0;
+  const pickedUp = state.shipment !== null && state.shipment.status !== 'booked';
+  // A step that began may have taken effect even if its answer never came back: undo it all the same.
+  const byAttempt = patched('compensate-attempted-steps');
+  const began = (step: UndoableStep) => byAttempt && run.attempted.has(step);
+  await CancellationScope.nonCancellable(async () => {
+    if ((state.shipment || began('book')) && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
+      if (state.shipment) state.shipment.status = 'cancelled';
+      undone.push('shipment_cancelled');
     }
-    const undoneDetail =
-      status !== 'completed' ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote } : {};
-    await record('milestone', milestone, status, {
-      reason,
-      detail: { ...detail, ...undoneDetail },
-      ...(actor ? { actor } : {}),
-    });
-    // Changes still waiting for a safe point will not get one now.
-    for (const edit of pendingEdits.splice(0)) edit.refusal = `order is ${status}: it can no longer change`;
-    if (state.shortage?.decision === 'partial_ship' || state.shortage?.decision === 'substitute')
-      run.shortageAnswer ??= { refusal: `order is ${status}` };
-    // A cancellation asked for while the order was already ending gets the real outcome as its answer.
-    if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
-    if (state.returns.request && !state.returns.result) state.returns.result = result;
-    // A payment signalled while we were finishing must not be dropped with the workflow.
-    do {
-      await condition(allHandlersFinished);
-      await drainPayments();
-    } while (paymentInbox.length > 0);
-    return { ...state, allowedActions: [] };
-  }
+    // Goods the carrier already has are not back on the shelf.
+    if (
+      (state.allocations.length > 0 || began('reserve')) &&
+      !pickedUp &&
+      (await activities.releaseStock({ orderId })).releasedUnits > 0
+    )
+      undone.push('stock_released');
+    if (state.payment.amountPaid > state.payment.amountRefunded) {
+      refunded = state.payment.amountPaid - state.payment.amountRefunded;
+      await giveBack(run, refunded, reason, `${orderId}:refund:full`);
+      state.payment.status = 'refunded';
+      undone.push('payment_refunded');
+    }
+    if (state.invoice || began('invoice')) {
+      creditNote = (await activities.issueCreditNote({ orderId }))?.number ?? null;
+      if (creditNote) undone.push('invoice_credited');
+    }
+    if (state.pricing.pointsRedeemed > 0 && (await activities.returnRedeemedPoints({ orderId })).returnedPoints > 0)
+      undone.push('points_returned');
+  });
+  return { undone, refunded, creditNote };
+}
 
-  return { finish };
+/** Ends the order as `ending` says: undoes it unless it completed, tells the customer, answers every open request. */
+export async function finish(run: OrderRun, ending: Ending): Promise<OrderState> {
+  const { state, paymentInbox, pendingEdits, record, waitFor, notify } = run;
+  const { status, milestone, reason, detail, actor } = ending;
+  state.outcome = { reason, ...(detail ? { detail } : {}) };
+  waitFor(null);
+  let result: CancelResult = { status, reason, undone: [], refunded: 0, creditNote: null };
+  // Payments that arrived but were not handled yet are money we hold too: account for them (and refund what we must not keep).
+  await drainPayments(run);
+  if (status !== 'completed') {
+    result = { status, reason, ...(await compensate(run, reason)) };
+    await notify(status === 'returned' ? 'return_accepted' : 'order_cancelled', {
+      reason,
+      refunded: result.refunded,
+      creditNote: result.creditNote,
+    });
+  }
+  const undoneDetail =
+    status !== 'completed' ? { undone: result.undone, refunded: result.refunded, creditNote: result.creditNote } : {};
+  await record('milestone', milestone, status, {
+    reason,
+    detail: { ...detail, ...undoneDetail },
+    ...(actor ? { actor } : {}),
+  });
+  // Changes still waiting for a safe point will not get one now.
+  for (const edit of pendingEdits.splice(0)) edit.refusal = `order is ${status}: it can no longer change`;
+  if (state.shortage?.decision === 'partial_ship' || state.shortage?.decision === 'substitute')
+    run.shortageAnswer ??= { refusal: `order is ${status}` };
+  // A cancellation asked for while the order was already ending gets the real outcome as its answer.
+  if (state.cancellation && !state.cancellation.result) state.cancellation.result = result;
+  if (state.returns.request && !state.returns.result) state.returns.result = result;
+  // A payment signalled while we were finishing must not be dropped with the workflow.
+  do {
+    await condition(allHandlersFinished);
+    await drainPayments(run);
+  } while (paymentInbox.length > 0);
+  return { ...state, allowedActions: [] };
 }

@@ -53,6 +53,8 @@ export interface OrderRun {
   feedbackInbox: Feedback | null;
   /** Steps begun, marked before their activity runs: compensation undoes them even if the answer was lost. */
   readonly attempted: Set<UndoableStep>;
+  /** Provider transactions already counted as captures: the provider may report one twice, under two event ids. */
+  readonly capturedTransactions: Set<string>;
   /** Timeline steps written so far: each entry's sequence number, and part of notification keys. */
   step: number;
   /** Whether the order holds its stock: edits from then on swap the reservation instead of leaving it to the reserve stage. */
@@ -71,31 +73,7 @@ export interface OrderRun {
 /** The starting state of an order's workflow run, from its placement input. */
 export function startOrderRun(input: OrderWorkflowInput): OrderRun {
   const { orderId } = input;
-  const state: OrderState = {
-    orderId,
-    status: 'received',
-    type: input.type,
-    milestones: [],
-    lines: input.lines,
-    pricing: input.pricing,
-    revision: 0,
-    allocations: [],
-    payment: { intentId: null, status: 'not_requested', amountPaid: 0, amountRefunded: 0, deadline: null, extras: [] },
-    review: { ...input.review, confirmedBy: null, note: null, deadline: null },
-    shipment: null,
-    invoice: null,
-    feedback: null,
-    hold: null,
-    shortage: null,
-    backorder: null,
-    backorderOf: input.backorderOf ?? null,
-    cancellation: null,
-    returns: { closesAt: null, request: null, result: null },
-    flags: [],
-    waitingFor: null,
-    outcome: null,
-    allowedActions: [],
-  };
+  const state = initialState(input);
   const shipmentInbox: ShipmentEvent[] = [];
   const run: OrderRun = {
     input,
@@ -106,6 +84,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     pendingEdits: [],
     feedbackInbox: null,
     attempted: new Set(),
+    capturedTransactions: new Set(),
     step: 0,
     stockHeld: false,
     restocked: false,
@@ -131,19 +110,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
       upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     }
     run.step += 1;
-    const progress = {
-      orderId,
-      seq: run.step,
-      kind,
-      name,
-      status,
-      actor: extra.actor ?? 'orchestrator',
-      at,
-      reason: extra.reason,
-      detail: extra.detail,
-      flags: [...state.flags],
-      hold: extra.hold,
-    };
+    const progress = timelineEntry(run, kind, name, at, extra);
     // Orders that started before timeline writes became local activities replay with the activity they recorded.
     if (patched('timeline-as-local-activity')) await timeline.recordOrderProgress(progress);
     else await activities.recordOrderProgress(progress);
@@ -184,4 +151,52 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
       (state.shipment !== null && state.shipment.status !== 'booked' && state.shipment.status !== 'cancelled')
     );
   }
+}
+
+/** An order's state when its workflow starts: received, nothing reserved, paid or shipped yet. */
+function initialState(input: OrderWorkflowInput): OrderState {
+  const { orderId } = input;
+  return {
+    orderId,
+    status: 'received',
+    type: input.type,
+    milestones: [],
+    lines: input.lines,
+    pricing: input.pricing,
+    revision: 0,
+    allocations: [],
+    payment: { intentId: null, status: 'not_requested', amountPaid: 0, amountRefunded: 0, deadline: null, extras: [] },
+    review: { ...input.review, confirmedBy: null, note: null, deadline: null },
+    shipment: null,
+    invoice: null,
+    feedback: null,
+    hold: null,
+    shortage: null,
+    backorder: null,
+    backorderOf: input.backorderOf ?? null,
+    cancellation: null,
+    returns: { closesAt: null, request: null, result: null },
+    flags: [],
+    waitingFor: null,
+    outcome: null,
+    allowedActions: [],
+  };
+}
+
+/** The timeline row for one step of the order, as the activity writes it. */
+function timelineEntry(run: OrderRun, kind: TimelineKind, name: string, at: string, extra: TimelineExtra) {
+  const { orderId, state } = run;
+  return {
+    orderId,
+    seq: run.step,
+    kind,
+    name,
+    status: state.status,
+    actor: extra.actor ?? 'orchestrator',
+    at,
+    reason: extra.reason,
+    detail: extra.detail,
+    flags: [...state.flags],
+    hold: extra.hold,
+  };
 }

@@ -1,15 +1,12 @@
 import { CancellationScope, patched, setHandler } from '@temporalio/workflow';
 import { allowedActions } from '../domain/order-status.js';
-import { createEditHandling } from './edits.js';
-import { cancelled, createEnding, failed, type Ending } from './ending.js';
+import { handleEdits } from './edits.js';
+import { cancelled, failed, finish, type Ending } from './ending.js';
 import { getOrderStateQuery, type OrderState, type OrderWorkflowInput } from './messages.js';
-import { createMoneyHandling } from './money.js';
 import { permanentFailure } from './order-activities.js';
-import type { OrderFlow } from './order-flow.js';
 import { CancelledOnRequest, startOrderRun } from './order-run.js';
 import { handleShortageDecisions } from './shortage.js';
 import { listenForNews } from './signals.js';
-import { createStageWait } from './stage-wait.js';
 import { afterDelivery } from './stages/after-delivery.js';
 import { confirm } from './stages/confirmation.js';
 import { fulfil } from './stages/fulfilment.js';
@@ -25,10 +22,7 @@ const STAGES_TO_DELIVERY = [verify, reserve, collectPayment, confirm, fulfil, tr
 /** One order from placement to its outcome: verify, reserve, pay, confirm, ship, invoice, deliver, survey, complete. */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const run = startOrderRun(input);
-  const money = createMoneyHandling(run);
-  const edits = createEditHandling(run, money);
-  const flow: OrderFlow = { run, money, edits, awaitStage: createStageWait(run, money, edits) };
-  const { finish } = createEnding(run, money);
+  handleEdits(run);
   handleShortageDecisions(run);
   setHandler(getOrderStateQuery, () => ({ ...run.state, allowedActions: allowedActions(run.state.status) }));
   listenForNews(run);
@@ -46,26 +40,26 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** The lifecycle, and how it ends when it is cancelled or a step fails for good. */
   async function runToEnd(): Promise<OrderState> {
     try {
-      return await finish(await lifecycle());
+      return await finish(run, await lifecycle());
     } catch (error) {
       if (error instanceof CancelledOnRequest) {
         const { request } = run.state.cancellation!;
-        return finish(cancelled(request.reason, { requestedBy: request.actor }, request.actor));
+        return finish(run, cancelled(request.reason, { requestedBy: request.actor }, request.actor));
       }
       // A step Postgres will never accept: end the order (undoing what it did) and flag it for a person, instead of retrying forever.
       const reason = permanentFailure(error);
       if (!reason || !patched('permanent-failure-fails-order')) throw error;
       await run.record('flag', 'permanent_failure', run.state.status, { reason });
-      return finish(failed('permanent_failure', { message: reason }));
+      return finish(run, failed('permanent_failure', { message: reason }));
     }
   }
 
   /** The order's stages, top to bottom; the first that ends the order decides how. */
   async function lifecycle(): Promise<Ending> {
     for (const stage of STAGES_TO_DELIVERY) {
-      const ending = await stage(flow);
+      const ending = await stage(run);
       if (ending) return ending;
     }
-    return afterDelivery(flow);
+    return afterDelivery(run);
   }
 }

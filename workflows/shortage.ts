@@ -11,11 +11,12 @@ import {
   type ShortageResolution,
   type Substitution,
 } from './messages.js';
+import { commitRevision, priceAndReserve } from './edits.js';
 import { activities } from './order-activities.js';
-import type { OrderFlow } from './order-flow.js';
 import type { OrderRun } from './order-run.js';
 import { refuseHostileText, requireActor } from './request-checks.js';
 import { orderStartAttributes, orderWorkflowId } from './search-attributes.js';
+import { awaitStage } from './stage-wait.js';
 
 /** Takes support's shortage decision (split, substitute, wait, cancel) and news of restock, for the reserve stage to act on. */
 export function handleShortageDecisions(run: OrderRun): void {
@@ -84,8 +85,7 @@ export function handleShortageDecisions(run: OrderRun): void {
  * back-order the rest, substitute, wait for restock, or cancel. No decision by the deadline cancels
  * (the policy default). Returns how the order ends, or null once its stock is reserved.
  */
-export async function settleShortage(flow: OrderFlow, shortages: Shortage[]): Promise<Ending | null> {
-  const { run, awaitStage } = flow;
+export async function settleShortage(run: OrderRun, shortages: Shortage[]): Promise<Ending | null> {
   const { state, input, record, notify } = run;
   const { policy } = input;
   state.shortage = {
@@ -102,13 +102,13 @@ export async function settleShortage(flow: OrderFlow, shortages: Shortage[]): Pr
     await record('milestone', 'stock_short', 'awaiting_shortage_decision', {
       detail: { shortages, backorderOf: input.backorderOf },
     });
-    return waitForRestock(flow, 'orchestrator', `back-order of ${input.backorderOf}`);
+    return waitForRestock(run, 'orchestrator', `back-order of ${input.backorderOf}`);
   }
   await record('milestone', 'stock_short', 'awaiting_shortage_decision', { detail: { shortages } });
   await notify('stock_shortage', { shortages });
   const deadline = Date.now() + policy.shortageDecisionTimeoutMs;
   for (;;) {
-    const decided = await awaitStage({
+    const decided = await awaitStage(run, {
       waitingFor: `a shortage decision (ship part, substitute, wait for restock or cancel) by ${state.shortage.deadline}`,
       timer: 'shortage decision deadline',
       until: deadline,
@@ -121,11 +121,11 @@ export async function settleShortage(flow: OrderFlow, shortages: Shortage[]): Pr
     // The policy default when nobody decides: do not keep the customer waiting on an open question.
     if (!decided || decision === 'cancel')
       return cancelled(decided ? 'shortage_cancel' : 'shortage_undecided', { shortages }, decidedBy ?? undefined);
-    if (decision === 'wait_restock') return waitForRestock(flow, decidedBy!, 'customer waits for restock');
+    if (decision === 'wait_restock') return waitForRestock(run, decidedBy!, 'customer waits for restock');
     const outcome =
       decision === 'partial_ship'
-        ? await shipWhatIsInStock(flow, decidedBy!)
-        : await substituteShortProducts(flow, decidedBy!);
+        ? await shipWhatIsInStock(run, decidedBy!)
+        : await substituteShortProducts(run, decidedBy!);
     run.shortageAnswer = typeof outcome === 'string' ? { refusal: outcome } : { resolution: outcome };
     if (typeof outcome !== 'string') return null;
     // Refused (stock moved, a product cannot be sold): the question is still open.
@@ -147,12 +147,12 @@ function coveredByEdit(run: OrderRun): Ending | null {
 }
 
 /** The whole order waits for stock: every arrival retries the reservation; none by the deadline cancels. */
-async function waitForRestock({ run, awaitStage }: OrderFlow, actor: string, reason: string): Promise<Ending | null> {
+async function waitForRestock(run: OrderRun, actor: string, reason: string): Promise<Ending | null> {
   const { orderId, state, input } = run;
   await run.record('note', 'backordered', state.status, { actor, reason });
   const restockDeadline = Date.now() + input.policy.shortageDecisionTimeoutMs;
   for (;;) {
-    const restocked = await awaitStage({
+    const restocked = await awaitStage(run, {
       waitingFor: `restock of ${state.shortage!.shortages.map((s) => s.sku).join(', ')} by ${new Date(restockDeadline).toISOString()}`,
       timer: 'restock deadline',
       until: restockDeadline,
@@ -176,11 +176,11 @@ async function waitForRestock({ run, awaitStage }: OrderFlow, actor: string, rea
 }
 
 /** Partial shipment: this order keeps what is in stock; the rest becomes a back-order of its own that waits for restock. */
-async function shipWhatIsInStock({ run, edits }: OrderFlow, actor: string): Promise<ShortageResolution | string> {
+async function shipWhatIsInStock(run: OrderRun, actor: string): Promise<ShortageResolution | string> {
   const { orderId, state, input, record, notify } = run;
   const { policy } = input;
   const { now, rest } = splitByShortage(state.lines, state.shortage!.shortages);
-  const revised = await edits.priceAndReserve(now);
+  const revised = await priceAndReserve(run, now);
   if (typeof revised === 'string') return revised;
   const backorder = await activities.createBackorder({ parentOrderId: orderId, lines: rest });
   const backorderInput: OrderWorkflowInput = {
@@ -215,7 +215,7 @@ async function shipWhatIsInStock({ run, edits }: OrderFlow, actor: string): Prom
   });
   state.backorder = { orderId: backorder.orderId };
   const previousTotal = state.pricing.total;
-  await edits.commitRevision(revised);
+  await commitRevision(run, revised);
   await record('note', 'order_split', state.status, {
     actor,
     reason: 'ship what is in stock, back-order the rest',
@@ -232,13 +232,13 @@ async function shipWhatIsInStock({ run, edits }: OrderFlow, actor: string): Prom
 }
 
 /** Replaces short products with the substitutes support named, re-priced and reserved. */
-async function substituteShortProducts({ run, edits }: OrderFlow, actor: string): Promise<ShortageResolution | string> {
+async function substituteShortProducts(run: OrderRun, actor: string): Promise<ShortageResolution | string> {
   const { state, record, notify } = run;
   const { substitutes } = state.shortage!;
-  const revised = await edits.priceAndReserve(substituteLines(state.lines, substitutes));
+  const revised = await priceAndReserve(run, substituteLines(state.lines, substitutes));
   if (typeof revised === 'string') return revised;
   const previousTotal = state.pricing.total;
-  await edits.commitRevision(revised);
+  await commitRevision(run, revised);
   await record('note', 'products_substituted', state.status, {
     actor,
     reason: 'substitutes for products out of stock',

@@ -1,11 +1,11 @@
 import { completed, returned, type Ending } from '../ending.js';
 import type { ReturnRequest } from '../messages.js';
 import { activities } from '../order-activities.js';
-import type { OrderFlow } from '../order-flow.js';
 import type { OrderRun } from '../order-run.js';
+import { awaitStage } from '../stage-wait.js';
 
 /** Sends the survey and keeps the order open for its survey and return windows; then it completes, or is returned. */
-export async function afterDelivery({ run, awaitStage }: OrderFlow): Promise<Ending> {
+export async function afterDelivery(run: OrderRun): Promise<Ending> {
   const { orderId, state, input } = run;
   const { policy } = input;
   const deliveredAt = Date.now();
@@ -24,14 +24,15 @@ export async function afterDelivery({ run, awaitStage }: OrderFlow): Promise<End
     takesEdits: false,
     cancellable: false,
   };
-  await awaitStage({
+  await awaitStage(run, {
     ...windows,
     timer: 'survey window',
     until: surveyClosesAt,
     done: () => returnAsked() || state.feedback !== null,
     news: { arrived: () => run.feedbackInbox !== null, handle: () => keepFeedback(run) },
   });
-  if (!returnAsked()) await awaitStage({ ...windows, timer: 'return window', until: completesAt, done: returnAsked });
+  if (!returnAsked())
+    await awaitStage(run, { ...windows, timer: 'return window', until: completesAt, done: returnAsked });
   if (state.returns.request) return acceptReturn(run, state.returns.request);
   await activities.creditEarnedPoints({ orderId });
   return completed(state.feedback ? 'completed with feedback' : 'completed');

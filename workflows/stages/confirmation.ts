@@ -1,12 +1,12 @@
 import { cancelled, type Ending } from '../ending.js';
-import type { OrderFlow } from '../order-flow.js';
+import { awaitStage } from '../stage-wait.js';
+import type { OrderRun } from '../order-run.js';
 
 /** Confirms the paid order: automatically on the lean path, by a person when its review asks for one. */
-export async function confirm(flow: OrderFlow): Promise<Ending | null> {
-  const { run } = flow;
+export async function confirm(run: OrderRun): Promise<Ending | null> {
   const { state } = run;
   if (state.review.required) {
-    const ending = await confirmByPerson(flow);
+    const ending = await confirmByPerson(run);
     if (ending) return ending;
   } else {
     await run.record('milestone', 'order_confirmed', 'confirmed', {
@@ -20,21 +20,20 @@ export async function confirm(flow: OrderFlow): Promise<Ending | null> {
 }
 
 /** Waits for support's confirmation, then for any extra payment an edit asked for meanwhile; none in time cancels. */
-async function confirmByPerson(flow: OrderFlow): Promise<Ending | null> {
-  const { run, awaitStage } = flow;
+async function confirmByPerson(run: OrderRun): Promise<Ending | null> {
   const { state, input } = run;
   const confirmationDeadline = Date.now() + input.policy.confirmationTimeoutMs;
   state.review.deadline = new Date(confirmationDeadline).toISOString();
   const reasons = state.review.reasons.join(', ');
   await run.record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: reasons });
-  const confirmed = await awaitStage({
+  const confirmed = await awaitStage(run, {
     waitingFor: `manual confirmation (${reasons}) by ${state.review.deadline}`,
     timer: 'confirmation deadline',
     until: confirmationDeadline,
     done: () => state.review.confirmedBy !== null,
   });
   if (!confirmed) return cancelled('confirmation_timeout', { deadline: state.review.deadline });
-  const unpaid = await awaitExtraPayments(flow);
+  const unpaid = await awaitExtraPayments(run);
   if (unpaid) return unpaid;
   await run.record('milestone', 'order_confirmed', 'confirmed', {
     actor: state.review.confirmedBy!,
@@ -44,12 +43,12 @@ async function confirmByPerson(flow: OrderFlow): Promise<Ending | null> {
 }
 
 /** Waits for the extra payments edits asked for; one unpaid by its deadline cancels the order (and refunds it). */
-async function awaitExtraPayments({ run, awaitStage }: OrderFlow): Promise<Ending | null> {
+async function awaitExtraPayments(run: OrderRun): Promise<Ending | null> {
   const { state } = run;
   for (;;) {
     const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
     if (!unpaid) return null;
-    const paid = await awaitStage({
+    const paid = await awaitStage(run, {
       waitingFor: `the extra payment of ${unpaid.amount} ${state.pricing.currency} (${unpaid.intentId}) by ${unpaid.deadline}`,
       timer: 'extra payment deadline',
       until: Date.parse(unpaid.deadline),

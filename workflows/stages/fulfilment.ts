@@ -1,10 +1,10 @@
 import { activityFailedWith, FailureType } from '../../domain/failure-types.js';
 import { failed, type Ending } from '../ending.js';
 import { activities } from '../order-activities.js';
-import type { OrderFlow } from '../order-flow.js';
+import type { OrderRun } from '../order-run.js';
 
 /** Books the carrier, commits the stock and invoices the order; no carrier for the parcel fails it. */
-export async function fulfil({ run }: OrderFlow): Promise<Ending | null> {
+export async function fulfil(run: OrderRun): Promise<Ending | null> {
   const { orderId, state, input } = run;
   let booking: Awaited<ReturnType<typeof activities.bookShipment>>;
   run.attempted.add('book');

@@ -1,9 +1,10 @@
 import { cancelled, type Ending } from '../ending.js';
 import { activities } from '../order-activities.js';
-import type { OrderFlow } from '../order-flow.js';
+import { awaitStage } from '../stage-wait.js';
+import type { OrderRun } from '../order-run.js';
 
 /** Asks the provider for the order's total and waits for the capture; none by the payment deadline cancels the order. */
-export async function collectPayment({ run, awaitStage }: OrderFlow): Promise<Ending | null> {
+export async function collectPayment(run: OrderRun): Promise<Ending | null> {
   const { orderId, state, input } = run;
   const { total, currency } = state.pricing;
   const intent = await activities.createPaymentIntent({
@@ -22,7 +23,7 @@ export async function collectPayment({ run, awaitStage }: OrderFlow): Promise<En
   await run.record('milestone', 'stock_reserved', 'awaiting_payment', {
     detail: { allocations: state.allocations.length, paymentIntentId: intent.intentId },
   });
-  const paid = await awaitStage({
+  const paid = await awaitStage(run, {
     waitingFor: `payment of ${total} ${currency} by ${state.payment.deadline}`,
     timer: 'payment deadline',
     until: paymentDeadline,

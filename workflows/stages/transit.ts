@@ -1,8 +1,8 @@
 import type { ShipmentEvent } from '../messages.js';
 import { failed, type Ending } from '../ending.js';
 import { activities } from '../order-activities.js';
-import type { OrderFlow } from '../order-flow.js';
 import type { OrderRun } from '../order-run.js';
+import { awaitStage } from '../stage-wait.js';
 
 const DAY_MS = 86_400_000;
 /** How long past its late flag a parcel may stay silent before the order fails as lost, for orders started before the policy said. */
@@ -18,7 +18,7 @@ const SHIPMENT_RANK: Record<ShipmentEvent['type'], number> = {
 };
 
 /** Follows the parcel from pickup to delivery; one late past its ETA is flagged, one silent long after is lost. */
-export async function track({ run, awaitStage }: OrderFlow): Promise<Ending | null> {
+export async function track(run: OrderRun): Promise<Ending | null> {
   const { state, input } = run;
   const { carrierId, trackingNumber, eta } = state.shipment!;
   const lateAt = Date.parse(eta) + input.policy.deliveryGraceMs;
@@ -29,10 +29,10 @@ export async function track({ run, awaitStage }: OrderFlow): Promise<Ending | nu
     done: () => parcel.rank >= SHIPMENT_RANK.delivered,
     news: { arrived: () => run.shipmentInbox.length > 0, handle: () => followParcel(run, parcel) },
   };
-  if (await awaitStage({ ...tracking, timer: 'parcel late: ETA and grace', until: lateAt })) return null;
+  if (await awaitStage(run, { ...tracking, timer: 'parcel late: ETA and grace', until: lateAt })) return null;
   await run.record('flag', 'parcel_late', state.status, { detail: { eta } });
   await run.notify('parcel_late', { trackingNumber, eta });
-  if (await awaitStage({ ...tracking, timer: 'parcel lost', until: lostAt })) return null;
+  if (await awaitStage(run, { ...tracking, timer: 'parcel lost', until: lostAt })) return null;
   return failed('parcel_lost', { trackingNumber, eta });
 }
 

@@ -2,12 +2,12 @@ import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { ContactProblem } from '../../domain/contact-check.js';
 import { cancelled, failed, type Ending } from '../ending.js';
 import { activities } from '../order-activities.js';
-import type { OrderFlow } from '../order-flow.js';
 import { HoldReasonKey } from '../search-attributes.js';
+import { awaitStage } from '../stage-wait.js';
+import type { OrderRun } from '../order-run.js';
 
 /** Receives the order and checks it can be sold and delivered; unverifiable contact details hold it for support. */
-export async function verify(flow: OrderFlow): Promise<Ending | null> {
-  const { run } = flow;
+export async function verify(run: OrderRun): Promise<Ending | null> {
   const { orderId, state } = run;
   await run.record('milestone', 'order_received', 'received', {
     detail: { total: state.pricing.total, currency: state.pricing.currency },
@@ -16,11 +16,11 @@ export async function verify(flow: OrderFlow): Promise<Ending | null> {
   if (!verification.ok) return failed('verification_failed', { problems: verification.problems });
   run.checkpoint();
   const contact = await activities.verifyContactInfo({ orderId });
-  return contact.ok ? null : holdForCorrection(flow, contact.problems);
+  return contact.ok ? null : holdForCorrection(run, contact.problems);
 }
 
 /** Holds the order until support corrects its contact details; no correction by the deadline cancels it. */
-async function holdForCorrection({ run, awaitStage }: OrderFlow, problems: ContactProblem[]): Promise<Ending | null> {
+async function holdForCorrection(run: OrderRun, problems: ContactProblem[]): Promise<Ending | null> {
   const { state, input } = run;
   const reason = 'unverifiable_contact_info';
   state.hold = { reason, problems, deadline: new Date(Date.now() + input.policy.infoHoldTimeoutMs).toISOString() };
@@ -31,7 +31,7 @@ async function holdForCorrection({ run, awaitStage }: OrderFlow, problems: Conta
     hold: reason,
   });
   await run.notify('info_needed', { problems });
-  const released = await awaitStage({
+  const released = await awaitStage(run, {
     waitingFor: `corrected contact details by ${state.hold.deadline}`,
     timer: 'info hold deadline',
     until: Date.now() + input.policy.infoHoldTimeoutMs,
