@@ -3,6 +3,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, shipments, webhookEvents } from '../../db/schema.js';
 import { payloadDataConverter } from '../../temporal/connection.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { postOrder, sendCarrierWebhook } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -40,7 +41,7 @@ async function placedOrder(): Promise<string> {
 
 /** The event ids of the shipmentEvent signals in the order's workflow history, oldest first. */
 async function shipmentSignals(orderId: string): Promise<string[]> {
-  const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+  const history = await stack.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
   // History holds payloads as the codec wrote them: encrypted.
   const [codec] = payloadDataConverter(stack.config.temporal).payloadCodecs;
   const signals = (history.events ?? [])

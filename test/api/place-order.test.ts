@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, orders } from '../../db/schema.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { asService, postOrder, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -37,7 +38,7 @@ describe('POST /v1/orders', () => {
     expect(awaiting.milestones.map((m) => m.name)).toEqual(['order_received', 'order_verified', 'stock_reserved']);
     expect(awaiting.allowedActions).toEqual(['pay', 'edit', 'cancel']);
 
-    const description = await stack.client.workflow.getHandle(`order-${order.id}`).describe();
+    const description = await stack.client.workflow.getHandle(orderWorkflowId(order.id)).describe();
     expect(description.taskQueue).toBe(stack.taskQueue);
   });
 

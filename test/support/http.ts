@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { signWebhookBody } from '../../ports/webhook-signature.js';
-import type { OrderResource } from '../../api/orders/order-resource.js';
+import type { OrderResource, TimelineEntrySchema } from '../../api/orders/order-resource.js';
+import type { z } from 'zod';
 
 type App = Pick<FastifyInstance, 'inject'>;
 
@@ -31,6 +32,16 @@ export async function getOrder(app: App, id: string): Promise<OrderResource> {
   const response = await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: asSupport });
   if (response.statusCode !== 200) throw new Error(`GET order ${id}: ${response.statusCode} ${response.body}`);
   return response.json();
+}
+
+/** One entry of an order's timeline. */
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+/** GET /v1/orders/:id/timeline as support: its entries, oldest first. */
+export async function getTimeline(app: App, id: string): Promise<TimelineEntry[]> {
+  const response = await app.inject({ method: 'GET', url: `/v1/orders/${id}/timeline`, headers: asSupport });
+  if (response.statusCode !== 200) throw new Error(`GET timeline ${id}: ${response.statusCode} ${response.body}`);
+  return response.json().entries;
 }
 
 /** Polls the read model until the order reaches `status`, or fails with the last status seen. */

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orders, payments, stockLots } from '../../db/schema.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import {
   asSupport,
@@ -189,7 +190,7 @@ describe('editing an order', () => {
       parcelRedirected: true,
     });
     // The address travelled in the update's payload: Temporal's history holds it encrypted only.
-    const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+    const history = await stack.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
     const update = history.events!.find(
       (event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'editOrder',
     )!;

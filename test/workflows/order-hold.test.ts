@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, orders } from '../../db/schema.js';
 import { checkContactInfo } from '../../domain/contact-check.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import { asService, asSupport, getOrder, postOrder, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -63,7 +64,7 @@ describe('info holds', () => {
         (await stack.db.select().from(notifications).where(eq(notifications.orderId, orderId))).map((n) => n.template),
       )
       .toEqual(['info_needed']);
-    const description = await stack.client.workflow.getHandle(`order-${orderId}`).describe();
+    const description = await stack.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
     expect(description.typedSearchAttributes.getAll().find((pair) => pair.key.name === 'HoldReason')?.value).toBe(
       'unverifiable_contact_info',
     );

@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, notifications, stockLots, surveys } from '../../db/schema.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import {
   asService,
@@ -128,7 +129,7 @@ describe('order lifecycle through HTTP and webhooks only', () => {
 
   it('takes an urgent order from placement to completion with an express carrier', async () => {
     const completed = await driveToCompletion('urgent');
-    const description = await stack.client.workflow.getHandle(`order-${completed.id}`).describe();
+    const description = await stack.client.workflow.getHandle(orderWorkflowId(completed.id)).describe();
     expect(description.typedSearchAttributes.getAll().find((pair) => pair.key.name === 'Priority')?.value).toBe(1);
   });
 
@@ -237,7 +238,7 @@ describe('deadlines after payment', () => {
     await expect
       .poll(async () => (await getOrder(strict.app, orderId)).flags, { timeout: 15_000, interval: 250 })
       .toContain('parcel_late');
-    const description = await strict.client.workflow.getHandle(`order-${orderId}`).describe();
+    const description = await strict.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
     expect(description.typedSearchAttributes.getAll().find((pair) => pair.key.name === 'Flagged')?.value).toBe(true);
   });
 });

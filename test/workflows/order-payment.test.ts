@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
+import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import {
   asService,
@@ -63,7 +64,7 @@ describe('waiting for payment', () => {
         .from(webhookEvents)
         .where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, eventId))),
     ).toHaveLength(1);
-    const state = await stack.client.workflow.getHandle(`order-${order.id}`).query(getOrderStateQuery);
+    const state = await stack.client.workflow.getHandle(orderWorkflowId(order.id)).query(getOrderStateQuery);
     expect(state).toMatchObject({ payment: { status: 'captured', amountPaid: order.pricing.total } });
     expect(state.milestones.map((m) => m.name)).toContain('order_confirmed');
   });
@@ -172,7 +173,7 @@ describe('waiting for payment', () => {
     expect((await lot(sku)).reserved).toBe(0);
     expect((await stack.db.select().from(customers).where(eq(customers.email, email)))[0]!.points).toBe(100);
 
-    const result = await stack.client.workflow.getHandle(`order-${order.id}`).result();
+    const result = await stack.client.workflow.getHandle(orderWorkflowId(order.id)).result();
     expect(result).toMatchObject({ status: 'cancelled', outcome: { reason: 'payment_timeout' } });
 
     // The customer pays after all: the money is recorded, refunded whole and flagged, once.
