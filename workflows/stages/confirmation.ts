@@ -1,4 +1,6 @@
+import { patched } from '@temporalio/workflow';
 import { cancelled, type Ending } from '../ending.js';
+import type { ExtraPayment } from '../messages.js';
 import { awaitStage } from '../stage-wait.js';
 import type { OrderRun } from '../order-run.js';
 
@@ -29,10 +31,16 @@ async function confirmByPerson(run: OrderRun): Promise<Ending | null> {
   const confirmed = await awaitStage(run, {
     waitingFor: `manual confirmation (${reasons}) by ${state.review.deadline}`,
     timer: 'confirmation deadline',
-    until: confirmationDeadline,
+    // An extra payment an edit asked for meanwhile has its own deadline, which may come first.
+    until: () => Math.min(confirmationDeadline, ...extraDeadlinesWatched(run)),
     done: () => state.review.confirmedBy !== null,
   });
-  if (!confirmed) return cancelled('confirmation_timeout', { deadline: state.review.deadline });
+  if (!confirmed) {
+    const overdue = state.payment.extras.find((extra) => extra.status === 'pending' && isPast(extra.deadline));
+    return overdue && extraDeadlinesWatched(run).length > 0
+      ? extraPaymentTimeout(overdue)
+      : cancelled('confirmation_timeout', { deadline: state.review.deadline });
+  }
   const unpaid = await awaitExtraPayments(run);
   if (unpaid) return unpaid;
   await run.record('milestone', 'order_confirmed', 'confirmed', {
@@ -54,12 +62,22 @@ async function awaitExtraPayments(run: OrderRun): Promise<Ending | null> {
       until: Date.parse(unpaid.deadline),
       done: () => unpaid.status !== 'pending',
     });
-    if (!paid) {
-      return cancelled('extra_payment_timeout', {
-        intentId: unpaid.intentId,
-        amount: unpaid.amount,
-        deadline: unpaid.deadline,
-      });
-    }
+    if (!paid) return extraPaymentTimeout(unpaid);
   }
+}
+
+/** The deadlines of extra payments still open, which the wait for a person honours too (orders started before it did not). */
+function extraDeadlinesWatched({ state }: OrderRun): number[] {
+  const open = state.payment.extras.filter((extra) => extra.status === 'pending');
+  if (open.length === 0 || !patched('extra-payment-deadline-during-review')) return [];
+  return open.map((extra) => Date.parse(extra.deadline));
+}
+
+/** The order is cancelled because an extra payment an edit asked for never came. */
+function extraPaymentTimeout({ intentId, amount, deadline }: ExtraPayment): Ending {
+  return cancelled('extra_payment_timeout', { intentId, amount, deadline });
+}
+
+function isPast(moment: string): boolean {
+  return Date.parse(moment) <= Date.now();
 }

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { ShipmentEvent } from '../messages.js';
 import { failed, type Ending } from '../ending.js';
 import { activities } from '../order-activities.js';
@@ -22,28 +23,37 @@ export async function track(run: OrderRun): Promise<Ending | null> {
   const { state, input } = run;
   const { carrierId, trackingNumber, eta } = state.shipment!;
   const lateAt = Date.parse(eta) + input.policy.deliveryGraceMs;
-  const lostAt = lateAt + (input.policy.parcelLostAfterMs ?? PARCEL_LOST_AFTER_MS);
-  const parcel = { rank: 0 };
+  const lostAfter = input.policy.parcelLostAfterMs ?? PARCEL_LOST_AFTER_MS;
+  const parcel = { rank: 0, late: false, lastNewsAt: lateAt };
   const tracking = {
     waitingFor: () => `${parcel.rank === 0 ? 'pickup' : 'delivery'} by ${carrierId} (${trackingNumber}), ETA ${eta}`,
     done: () => parcel.rank >= SHIPMENT_RANK.delivered,
-    news: { arrived: () => run.shipmentInbox.length > 0, handle: () => followParcel(run, parcel) },
+    news: {
+      arrived: () => run.shipmentInbox.length > 0,
+      handle: async () => {
+        const heard = await followParcel(run, parcel);
+        // A late parcel is lost only once it stays silent for the whole window (orders started before counted from the late flag).
+        if (heard && parcel.late && patched('parcel-lost-counts-from-last-news')) parcel.lastNewsAt = Date.now();
+      },
+    },
   };
   if (await awaitStage(run, { ...tracking, timer: 'parcel late: ETA and grace', until: lateAt })) return null;
+  parcel.late = true;
   await run.record('flag', 'parcel_late', state.status, { detail: { eta } });
   await run.notify('parcel_late', { trackingNumber, eta });
+  const lostAt = () => parcel.lastNewsAt + lostAfter;
   if (await awaitStage(run, { ...tracking, timer: 'parcel lost', until: lostAt })) return null;
   return failed('parcel_lost', { trackingNumber, eta });
 }
 
-/** Takes the next tracking event: moves the parcel (and the order) forward, notes exceptions, ignores old news. */
-async function followParcel(run: OrderRun, parcel: { rank: number }): Promise<void> {
+/** Takes the next tracking event: moves the parcel (and the order) forward, notes exceptions, ignores old news; false when it named another parcel. */
+async function followParcel(run: OrderRun, parcel: { rank: number }): Promise<boolean> {
   const { orderId, state, record } = run;
   const shipment = state.shipment!;
   const event = run.shipmentInbox.shift()!;
   if (event.trackingNumber !== shipment.trackingNumber) {
     await record('flag', 'tracking_for_unknown_parcel', state.status, { detail: { ...event } });
-    return;
+    return false;
   }
   await activities.recordShipmentEvent({
     orderId,
@@ -57,9 +67,9 @@ async function followParcel(run: OrderRun, parcel: { rank: number }): Promise<vo
       reason: event.detail ?? 'carrier reported an exception',
       detail,
     });
-    return;
+    return true;
   }
-  if (SHIPMENT_RANK[event.type] <= parcel.rank) return; // late or repeated news: the parcel is already further along
+  if (SHIPMENT_RANK[event.type] <= parcel.rank) return true; // late or repeated news: the parcel is already further along
   const wasPickedUp = parcel.rank >= SHIPMENT_RANK.picked_up;
   parcel.rank = SHIPMENT_RANK[event.type];
   shipment.status = event.type;
@@ -73,4 +83,5 @@ async function followParcel(run: OrderRun, parcel: { rank: number }): Promise<vo
   }
   if (event.type === 'delivered') await record('milestone', 'parcel_delivered', 'delivered', { detail });
   else if (event.type !== 'picked_up') await record('note', `parcel_${event.type}`, state.status, { detail });
+  return true;
 }
