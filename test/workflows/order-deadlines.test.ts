@@ -349,7 +349,7 @@ describe.concurrent('every deadline of an order, in seconds', () => {
     expect(await stockOf(stack, sku)).toEqual({ onHand: 4, reserved: 0 });
   });
 
-  // Not honoured today: the lost deadline is counted from the late flag, so news after the flag does not end the silence.
+  it('parcel lost: news from a late parcel restarts the lost window', async ({ expect }) => {
     const { orderId, order } = await readyToShip(stack);
     await expect
       .poll(async () => (await getOrder(stack.app, orderId)).flags, { timeout: 20_000, interval: 200 })
