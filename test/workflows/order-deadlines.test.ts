@@ -4,6 +4,7 @@ import { notifications, payments, stockLots, surveys } from '../../db/schema.js'
 import { getOrderStateQuery } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { waitForFiredTimers, waitUntil } from '../support/deadlines.js';
+import { historySteps } from '../support/history.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import {
   asService,
@@ -170,6 +171,18 @@ describe.concurrent('every deadline of an order, in seconds', () => {
     expect(between(timeline, 'stock_reserved', 'order_cancelled')).toBeGreaterThanOrEqual(WINDOWS.payment);
     expect(cancelled.payment).toMatchObject({ amountPaid: 0, amountRefunded: 0, amountDue: 0 });
     expect(await stockOf(stack, sku)).toEqual({ onHand: 5, reserved: 0 });
+    // The history reads like the story in Temporal UI: every activity and timer says what it is.
+    const steps = await historySteps(stack, orderId);
+    expect(steps.filter((step) => step.summary === null)).toEqual([]);
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        { step: 'verifyOrder', summary: 'verify products' },
+        { step: 'reserveStock', summary: 'reserve stock' },
+        { step: 'createPaymentIntent', summary: 'request payment' },
+        { step: 'timer', summary: 'payment deadline' },
+        { step: 'releaseStock', summary: 'release stock' },
+      ]),
+    );
   });
 
   it('confirmation: a paid order held for review that nobody confirms is cancelled (confirmation_timeout) and refunded', async ({
