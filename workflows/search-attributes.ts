@@ -32,6 +32,9 @@ export const ORDER_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: str
 /** The workflow id of an order: one workflow per order, forever. */
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
+/** The workflow id that handles one provider event for an order that had already ended: one run per event. */
+export const latePaymentWorkflowId = (providerEventId: string) => `late-payment-${providerEventId}`;
+
 /** What an order workflow starts with so operators can find it in Temporal UI: search attributes and a one-line summary. */
 export function orderStartAttributes(order: {
   orderId: string;

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import { webhookEvents } from '../../db/schema.js';
 import { latePaymentWorkflow } from '../../workflows/late-payment.js';
 import { paymentEventSignal, shipmentEventSignal, type PaymentEvent } from '../../workflows/messages.js';
-import { orderWorkflowId } from '../../workflows/search-attributes.js';
+import { latePaymentWorkflowId, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { startOwedWorkflow } from '../orders/order-workflow-start.js';
 import { recordThenDeliver, type WebhookAccepted } from './signed-json.js';
 import {
@@ -46,7 +46,7 @@ export async function deliverPaymentEvent(
   };
   const handleAfterEnd = async () => {
     await temporal.workflow.start(latePaymentWorkflow, {
-      workflowId: `late-payment-${event.id}`,
+      workflowId: latePaymentWorkflowId(event.id),
       taskQueue,
       args: [{ orderId, event: payment }],
       workflowIdConflictPolicy: 'USE_EXISTING',

@@ -2,7 +2,7 @@ import { inArray } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderResource } from '../../api/orders/order-resource.js';
-import { orderWorkflowId } from '../../workflows/search-attributes.js';
+import { latePaymentWorkflowId, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { payments, reservations, stockLots } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
@@ -321,7 +321,7 @@ class SecondPayment implements OrderCommand {
     expect(outcomes).toContain(outcome);
     if (outcome === 'refunding_late_payment')
       await stack.client.workflow
-        .getHandle(`late-payment-${real.orders[this.target]!.payments.at(-1)!.body.id}`)
+        .getHandle(latePaymentWorkflowId(real.orders[this.target]!.payments.at(-1)!.body.id))
         .result();
     expected.paymentsSent += 1;
     await settleAndCheck(model, real);

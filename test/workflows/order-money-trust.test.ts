@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { MAX_MONEY_MINOR } from '../../domain/money-limits.js';
 import { cancelOrderUpdate } from '../../workflows/messages.js';
-import { orderWorkflowId } from '../../workflows/search-attributes.js';
+import { latePaymentWorkflowId, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import {
   asService,
@@ -95,7 +95,7 @@ describe('a capture told twice', () => {
     const eventId = `evt_${uniqueTag()}`;
     const late = await sendPaymentWebhook(stack.app, order, { id: eventId, transactionId });
     expect(late.json()).toMatchObject({ outcome: 'refunding_late_payment' });
-    expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({ refunded: 0 });
+    expect(await stack.client.workflow.getHandle(latePaymentWorkflowId(eventId)).result()).toEqual({ refunded: 0 });
     expect(await ledgerOf(order.id)).toEqual([
       ['capture', order.pricing.total],
       ['refund', order.pricing.total],

@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, payments, stockLots, webhookEvents } from '../../db/schema.js';
 import { getOrderStateQuery } from '../../workflows/messages.js';
-import { orderWorkflowId } from '../../workflows/search-attributes.js';
+import { latePaymentWorkflowId, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import {
   asService,
@@ -181,7 +181,7 @@ describe('waiting for payment', () => {
     const late = await sendPaymentWebhook(stack.app, order, { id: eventId });
     expect(late.statusCode).toBe(202);
     expect(late.json()).toEqual({ received: true, duplicate: false, outcome: 'refunding_late_payment' });
-    expect(await stack.client.workflow.getHandle(`late-payment-${eventId}`).result()).toEqual({
+    expect(await stack.client.workflow.getHandle(latePaymentWorkflowId(eventId)).result()).toEqual({
       refunded: order.pricing.total,
     });
     const again = await sendPaymentWebhook(stack.app, order, { id: eventId });
@@ -215,7 +215,7 @@ describe('waiting for payment', () => {
     const disputeId = `evt_${uniqueTag()}`;
     const dispute = await sendPaymentWebhook(stack.app, order, { id: disputeId, type: 'chargeback.created' });
     expect(dispute.json()).toMatchObject({ outcome: 'flagging_late_chargeback' });
-    expect(await stack.client.workflow.getHandle(`late-payment-${disputeId}`).result()).toEqual({ refunded: 0 });
+    expect(await stack.client.workflow.getHandle(latePaymentWorkflowId(disputeId)).result()).toEqual({ refunded: 0 });
     expect((await getOrder(stack.app, order.id)).flags).toEqual(['late_payment_refunded', 'chargeback']);
   });
 
