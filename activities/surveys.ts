@@ -9,7 +9,10 @@ export function createSurveyActivities({ db, notifier }: Pick<ActivityDeps, 'db'
     async sendSurvey(input: { orderId: string; closesAt: string }): Promise<{ sent: boolean }> {
       const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
       if (!order) return { sent: false };
-      await db.insert(surveys).values({ orderId: input.orderId, channel: 'email' }).onConflictDoNothing();
+      await db
+        .insert(surveys)
+        .values({ orderId: input.orderId, channel: 'email', closesAt: new Date(input.closesAt) })
+        .onConflictDoNothing();
       return notifier.send({
         orderId: input.orderId,
         template: 'survey',

@@ -408,6 +408,8 @@ export const surveys = pgTable(
       .references(() => orders.id),
     channel: text('channel', { enum: ['email', 'sms', 'phone', 'online'] }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Answers submitted from then on do not count; null for surveys sent before it was kept. */
+    closesAt: timestamp('closes_at', { withTimezone: true }),
     respondedAt: timestamp('responded_at', { withTimezone: true }),
     productRating: integer('product_rating'),
     deliveryRating: integer('delivery_rating'),

@@ -274,7 +274,7 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
           { orderStatus: status },
         );
       const [survey] = await db
-        .select({ respondedAt: surveys.respondedAt })
+        .select({ respondedAt: surveys.respondedAt, closesAt: surveys.closesAt })
         .from(surveys)
         .where(eq(surveys.orderId, request.params.id));
       if (survey?.respondedAt)
@@ -283,6 +283,16 @@ export const orderActionRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: 
           'action-refused',
           'The order refused this action',
           'feedback for this order was already received',
+          undefined,
+          { orderStatus: status },
+        );
+      // An answer the order would not count must not be acknowledged as received.
+      if (survey?.closesAt && Date.now() >= survey.closesAt.getTime())
+        throw new Problem(
+          409,
+          'action-refused',
+          'The order refused this action',
+          `the survey closed at ${survey.closesAt.toISOString()}`,
           undefined,
           { orderStatus: status },
         );

@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, payments, stockLots, surveys } from '../../db/schema.js';
-import { getOrderStateQuery } from '../../workflows/messages.js';
+import { feedbackSubmittedSignal, getOrderStateQuery } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
-import { waitForFiredTimers, waitUntil } from '../support/deadlines.js';
+import { waitUntil } from '../support/deadlines.js';
 import { historySteps } from '../support/history.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import {
@@ -133,6 +133,15 @@ const sendFeedback = (orderId: string) =>
     headers: asService,
     payload: { ratings: { product: 4, delivery: 5, service: 5 }, comment: 'nice' },
   });
+
+/** When the order's survey closes, as the order announced it on its timeline once delivered. */
+async function surveyClosesAt(orderId: string): Promise<string> {
+  let sent: TimelineEntry | undefined;
+  await expect
+    .poll(async () => (sent = (await getTimeline(afterDelivery.app, orderId)).find((e) => e.name === 'survey_sent')))
+    .toBeDefined();
+  return (sent!.detail as { closesAt: string }).closesAt;
+}
 
 async function surveyOf(orderId: string) {
   const [survey] = await afterDelivery.db.select().from(surveys).where(eq(surveys.orderId, orderId));
@@ -418,17 +427,40 @@ describe.concurrent('every deadline of an order, in seconds', () => {
     expect((await surveyOf(orderId))!.respondedAt).not.toBeNull();
   });
 
-  it('survey window: feedback after the survey closed is not recorded', async ({ expect }) => {
+  it('survey window: feedback after the survey closed is refused (409) and not recorded', async ({ expect }) => {
     const { orderId } = await delivered(afterDelivery);
-    // The survey's deadline is the first timer of this order to fire (every earlier wait ended by news).
-    await waitForFiredTimers(afterDelivery.client, orderId, 1);
-    expect((await getOrder(afterDelivery.app, orderId)).status).toBe('delivered');
-    expect((await sendFeedback(orderId)).statusCode).toBe(202);
+    const closesAt = await surveyClosesAt(orderId);
+    expect((await surveyOf(orderId))!.closesAt!.toISOString()).toBe(closesAt);
+    await waitUntil(closesAt);
 
+    const late = await sendFeedback(orderId);
+    expect(late.statusCode).toBe(409);
+    expect(late.json().detail).toBe(`the survey closed at ${closesAt}`);
     await waitForStatus(afterDelivery.app, orderId, 'completed');
     const timeline = await getTimeline(afterDelivery.app, orderId);
     expect(timeline.map((e) => e.name)).not.toContain('feedback_received');
     expect(timeline.at(-1)).toMatchObject({ name: 'order_completed', reason: 'completed' });
+    expect(await surveyOf(orderId)).toMatchObject({ respondedAt: null, productRating: null });
+  });
+
+  it('survey window: an answer submitted after the close does not count, even when it reaches the order first', async ({
+    expect,
+  }) => {
+    const { orderId } = await delivered(afterDelivery);
+    const closesAt = await surveyClosesAt(orderId);
+    // Past the API (as from the Temporal CLI), stamped after the close while the survey's timer still runs.
+    const submittedAt = new Date(Date.parse(closesAt) + SECOND).toISOString();
+    await afterDelivery.client.workflow
+      .getHandle(orderWorkflowId(orderId))
+      .signal(feedbackSubmittedSignal, { ratings: { product: 1, delivery: 1, service: 1 }, submittedAt });
+
+    await expect
+      .poll(async () => (await getTimeline(afterDelivery.app, orderId)).map((e) => e.name), { timeout: 10_000 })
+      .toContain('feedback_after_survey_closed');
+    await waitForStatus(afterDelivery.app, orderId, 'completed');
+    const timeline = await getTimeline(afterDelivery.app, orderId);
+    expect(entry(timeline, 'feedback_after_survey_closed')).toMatchObject({ detail: { submittedAt, closesAt } });
+    expect(timeline.map((e) => e.name)).not.toContain('feedback_received');
     expect(await surveyOf(orderId)).toMatchObject({ respondedAt: null, productRating: null });
   });
 

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { completed, returned, type Ending } from '../ending.js';
 import type { ReturnRequest } from '../messages.js';
 import { activities } from '../order-activities.js';
@@ -29,7 +30,7 @@ export async function afterDelivery(run: OrderRun): Promise<Ending> {
     timer: 'survey window',
     until: surveyClosesAt,
     done: () => returnAsked() || state.feedback !== null,
-    news: { arrived: () => run.feedbackInbox !== null, handle: () => keepFeedback(run) },
+    news: { arrived: () => run.feedbackInbox !== null, handle: () => keepFeedback(run, surveyClosesAt) },
   });
   if (!returnAsked())
     await awaitStage(run, { ...windows, timer: 'return window', until: completesAt, done: returnAsked });
@@ -38,9 +39,18 @@ export async function afterDelivery(run: OrderRun): Promise<Ending> {
   return completed(state.feedback ? 'completed with feedback' : 'completed');
 }
 
-/** Records the customer's survey answer, the first one inside the survey window. */
-async function keepFeedback(run: OrderRun): Promise<void> {
+/** Records the customer's survey answer, the first one submitted inside the survey window. */
+async function keepFeedback(run: OrderRun, surveyClosesAt: number): Promise<void> {
   const feedback = run.feedbackInbox!;
+  // Submitted after the close but signalled before the timer fired (or sent past the API): it does not count.
+  if (Date.parse(feedback.submittedAt) >= surveyClosesAt && patched('feedback-counted-inside-survey-window')) {
+    run.feedbackInbox = null;
+    await run.record('note', 'feedback_after_survey_closed', run.state.status, {
+      actor: 'customer',
+      detail: { submittedAt: feedback.submittedAt, closesAt: new Date(surveyClosesAt).toISOString() },
+    });
+    return;
+  }
   run.state.feedback = feedback;
   await activities.recordFeedback({ orderId: run.orderId, ...feedback });
   await run.record('note', 'feedback_received', run.state.status, {
