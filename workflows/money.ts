@@ -42,12 +42,7 @@ export async function giveBack(run: OrderRun, amount: number, reason: string, id
 /** Takes one provider event: counts a capture once, refunds money the order must not keep, flags the odd ones. */
 export async function handlePayment(run: OrderRun, event: PaymentEvent): Promise<void> {
   const { orderId, state, record } = run;
-  const detail = {
-    eventId: event.eventId,
-    transactionId: event.transactionId,
-    amount: event.amount,
-    currency: event.currency,
-  };
+  const detail = paymentDetail(event);
   if (event.type === 'payment.succeeded') {
     // The same capture told twice is one payment: nothing to refund, nothing to count again.
     if (run.capturedTransactions.has(event.transactionId) && patched('capture-deduped-by-transaction')) {
@@ -123,13 +118,7 @@ export async function handlePayment(run: OrderRun, event: PaymentEvent): Promise
 /** An extra payment after an edit: the exact amount closes it; anything short or repeated goes back whole, a surplus goes back. */
 async function captureExtraPayment(run: OrderRun, extra: ExtraPayment, event: PaymentEvent): Promise<void> {
   const { orderId, state, record } = run;
-  const detail = {
-    eventId: event.eventId,
-    transactionId: event.transactionId,
-    amount: event.amount,
-    currency: event.currency,
-    intentId: extra.intentId,
-  };
+  const detail = { ...paymentDetail(event), intentId: extra.intentId };
   state.payment.amountPaid += event.amount;
   if (extra.status === 'captured' || event.amount < extra.amount || event.currency !== state.pricing.currency) {
     const flag = extra.status === 'captured' ? 'duplicate_payment' : 'payment_amount_mismatch';
@@ -197,4 +186,9 @@ export async function settleDifference(run: OrderRun): Promise<EditSettlement> {
   const deadline = new Date(Date.now() + policy.paymentTimeoutMs).toISOString();
   state.payment.extras.push({ intentId, amount, deadline, status: 'pending', refunded: 0 });
   return { kind: 'extra_payment_requested', amount, intentId, deadline };
+}
+
+/** What the timeline keeps of a provider event. */
+function paymentDetail({ eventId, transactionId, amount, currency }: PaymentEvent) {
+  return { eventId, transactionId, amount, currency };
 }
