@@ -10,7 +10,10 @@ export const CatalogItemSchema = z.object({
   price: z.number().int().describe('minor units'),
   currency: z.string(),
   madeToOrder: z.boolean(),
-  available: Units.describe('on hand minus reserved, in warehouses that serve the category'),
+  available: Units.describe(
+    'what a regular order can take now: on hand minus reserved in warehouses that serve the category, less the urgent reserve',
+  ),
+  urgentReserve: Units.describe('units held back for urgent orders (only urgent orders may take them)'),
 });
 
 /** `GET /v1/products`: the active catalog. */
@@ -19,7 +22,12 @@ export const CatalogSchema = z.object({ items: z.array(CatalogItemSchema) });
 /** A catalog entry as clients see it. */
 export type CatalogItem = z.infer<typeof CatalogItemSchema>;
 
-const StockSchema = z.object({ onHand: Units, reserved: Units, available: Units });
+const StockSchema = z.object({
+  onHand: Units,
+  reserved: Units,
+  available: Units.describe('what a regular order can take now (sellable, the urgent reserve excluded)'),
+  urgentReserve: Units.describe('sellable units held back for urgent orders'),
+});
 
 /** One stock lot of a SKU in a warehouse. */
 export const LotStockSchema = StockSchema.extend({ lotCode: z.string(), receivedAt: z.string() });
@@ -40,7 +48,7 @@ export const InventorySchema = z.object({
   name: z.string(),
   category: z.string(),
   totals: StockSchema.describe(
-    'onHand and reserved over every warehouse; available only over warehouses that serve the category',
+    'onHand and reserved over every warehouse; available and urgentReserve only over warehouses that serve the category',
   ),
   warehouses: z.array(WarehouseStockSchema),
 });

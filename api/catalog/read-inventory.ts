@@ -1,19 +1,26 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { products, stockLots, warehouses } from '../../db/schema.js';
+import { holdUrgentReserve } from '../../domain/urgent-reserve.js';
 import type { Inventory } from './catalog-schemas.js';
 
 type WarehouseStock = Inventory['warehouses'][number];
 
-/** One SKU's stock per warehouse and lot (FIFO), read in one statement so the numbers agree; undefined for an unknown SKU. */
+/**
+ * One SKU's stock per warehouse and lot (FIFO), read in one statement so the numbers agree; undefined
+ * for an unknown SKU. `available` is what a regular order can take now: the urgent reserve is shown
+ * apart, on the newest sellable lots, where allocation leaves it.
+ */
 export async function readInventory(db: Database, sku: string): Promise<Inventory | undefined> {
   const rows = await db
     .select({
       name: products.name,
       category: products.category,
+      urgentReserve: products.urgentReserve,
       warehouseId: warehouses.id,
       warehouseName: warehouses.name,
       categories: warehouses.categories,
+      lotId: stockLots.id,
       lotCode: stockLots.lotCode,
       receivedAt: stockLots.receivedAt,
       onHand: stockLots.onHand,
@@ -27,33 +34,51 @@ export async function readInventory(db: Database, sku: string): Promise<Inventor
   const product = rows[0];
   if (!product) return undefined;
 
+  const lots = rows.flatMap((row) => {
+    const { warehouseId, lotId, lotCode, receivedAt, onHand, reserved } = row;
+    if (!warehouseId || lotId === null || !lotCode || !receivedAt || onHand === null || reserved === null) return [];
+    return [{ ...row, warehouseId, lotId, lotCode, receivedAt, onHand, reserved }];
+  });
+  const servesCategory = (lot: (typeof lots)[number]) => lot.categories?.includes(product.category) ?? false;
+  const sellable = (lot: (typeof lots)[number]) => (servesCategory(lot) ? lot.onHand - lot.reserved : 0);
+  // The reserve is held on the newest sellable lots: order them the way allocation does, oldest first.
+  const fifo = lots
+    .filter((lot) => sellable(lot) > 0)
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || a.lotId - b.lotId);
+  const held = holdUrgentReserve(
+    fifo.map((lot) => ({ id: lot.lotId, free: sellable(lot) })),
+    product.urgentReserve,
+  );
+
   const byWarehouse = new Map<string, WarehouseStock>();
-  for (const row of rows) {
-    if (!row.warehouseId || !row.lotCode || !row.receivedAt || row.onHand === null || row.reserved === null) continue;
-    const servesCategory = row.categories?.includes(product.category) ?? false;
-    const sellable = servesCategory ? row.onHand - row.reserved : 0;
-    let warehouse = byWarehouse.get(row.warehouseId);
+  for (const lot of lots) {
+    const urgentReserve = held.get(lot.lotId) ?? 0;
+    const available = sellable(lot) - urgentReserve;
+    let warehouse = byWarehouse.get(lot.warehouseId);
     if (!warehouse) {
       warehouse = {
-        warehouseId: row.warehouseId,
-        name: row.warehouseName ?? row.warehouseId,
-        servesCategory,
+        warehouseId: lot.warehouseId,
+        name: lot.warehouseName ?? lot.warehouseId,
+        servesCategory: servesCategory(lot),
         onHand: 0,
         reserved: 0,
         available: 0,
+        urgentReserve: 0,
         lots: [],
       };
-      byWarehouse.set(row.warehouseId, warehouse);
+      byWarehouse.set(lot.warehouseId, warehouse);
     }
-    warehouse.onHand += row.onHand;
-    warehouse.reserved += row.reserved;
-    warehouse.available += sellable;
+    warehouse.onHand += lot.onHand;
+    warehouse.reserved += lot.reserved;
+    warehouse.available += available;
+    warehouse.urgentReserve += urgentReserve;
     warehouse.lots.push({
-      lotCode: row.lotCode,
-      receivedAt: row.receivedAt.toISOString(),
-      onHand: row.onHand,
-      reserved: row.reserved,
-      available: sellable,
+      lotCode: lot.lotCode,
+      receivedAt: lot.receivedAt.toISOString(),
+      onHand: lot.onHand,
+      reserved: lot.reserved,
+      available,
+      urgentReserve,
     });
   }
 
@@ -67,6 +92,7 @@ export async function readInventory(db: Database, sku: string): Promise<Inventor
       onHand: total((w) => w.onHand),
       reserved: total((w) => w.reserved),
       available: total((w) => w.available),
+      urgentReserve: total((w) => w.urgentReserve),
     },
     warehouses: stock,
   };

@@ -55,6 +55,21 @@ export const stockReceiptRoutes: FastifyPluginAsyncZod<{ db: Database; temporal:
           ...(!warehouse ? [{ path: 'warehouseId', message: 'is not a warehouse' }] : []),
         ]);
       }
+      // Stock a warehouse may not ship could never be sold: refuse it at the door instead.
+      if (!warehouse.categories.includes(product.category)) {
+        throw new Problem(
+          422,
+          'warehouse-does-not-ship-category',
+          'The warehouse does not ship this product',
+          undefined,
+          [
+            {
+              path: 'warehouseId',
+              message: `does not ship ${product.category}: it ships ${warehouse.categories.join(', ')}`,
+            },
+          ],
+        );
+      }
       const inserted = await db
         .insert(stockLots)
         .values({ sku, warehouseId, lotCode, receivedAt: new Date(), onHand: quantity })

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { products } from '../../db/schema.js';
+import { products, stockLots } from '../../db/schema.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asService, asSupport, postOrder, waitForStatus } from '../support/http.js';
+import { asInventory, asService, asSupport, postOrder, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 type CatalogItem = { sku: string; category: string; available: number };
@@ -62,6 +62,7 @@ describe('GET /v1/products', () => {
       currency: 'EUR',
       madeToOrder: false,
       available: 15,
+      urgentReserve: 0,
     });
     expect(bySku.get(soldOut)).toMatchObject({ category: 'coffee', available: 0 });
     expect(bySku.get(table)).toMatchObject({ category: 'furniture', price: 48_900, madeToOrder: true, available: 4 });
@@ -95,7 +96,7 @@ describe('GET /v1/inventory/:sku', () => {
       sku,
       name: `Test product ${sku}`,
       category: 'tea',
-      totals: { onHand: 22, reserved: 0, available: 15 },
+      totals: { onHand: 22, reserved: 0, available: 15, urgentReserve: 0 },
     });
     expect(stock.warehouses).toEqual([
       {
@@ -105,9 +106,24 @@ describe('GET /v1/inventory/:sku', () => {
         onHand: 15,
         reserved: 0,
         available: 15,
+        urgentReserve: 0,
         lots: [
-          { lotCode: `${sku}-L2`, receivedAt: expect.any(String), onHand: 10, reserved: 0, available: 10 },
-          { lotCode: `${sku}-L1`, receivedAt: expect.any(String), onHand: 5, reserved: 0, available: 5 },
+          {
+            lotCode: `${sku}-L2`,
+            receivedAt: expect.any(String),
+            onHand: 10,
+            reserved: 0,
+            available: 10,
+            urgentReserve: 0,
+          },
+          {
+            lotCode: `${sku}-L1`,
+            receivedAt: expect.any(String),
+            onHand: 5,
+            reserved: 0,
+            available: 5,
+            urgentReserve: 0,
+          },
         ],
       },
       {
@@ -117,7 +133,17 @@ describe('GET /v1/inventory/:sku', () => {
         onHand: 7,
         reserved: 0,
         available: 0,
-        lots: [{ lotCode: `${sku}-L3`, receivedAt: expect.any(String), onHand: 7, reserved: 0, available: 0 }],
+        urgentReserve: 0,
+        lots: [
+          {
+            lotCode: `${sku}-L3`,
+            receivedAt: expect.any(String),
+            onHand: 7,
+            reserved: 0,
+            available: 0,
+            urgentReserve: 0,
+          },
+        ],
       },
     ]);
     const [older, newer] = stock.warehouses[0].lots;
@@ -131,7 +157,7 @@ describe('GET /v1/inventory/:sku', () => {
     await waitForStatus(stack.app, placed.json().id, 'awaiting_payment');
 
     const stock = (await inventory(sku)).json();
-    expect(stock.totals).toEqual({ onHand: 22, reserved: 12, available: 3 });
+    expect(stock.totals).toEqual({ onHand: 22, reserved: 12, available: 3, urgentReserve: 0 });
     const [berlin, munich] = stock.warehouses;
     expect(berlin).toMatchObject({ onHand: 15, reserved: 12, available: 3 });
     expect(
@@ -148,13 +174,47 @@ describe('GET /v1/inventory/:sku', () => {
     expect((await catalog({ category: 'tea' })).find((item) => item.sku === sku)).toMatchObject({ available: 3 });
   });
 
+  it('tells the truth a shop front can quote: available leaves the urgent reserve out, and a regular order for all of it is served in full', async () => {
+    const sku = await createProduct(stack.db, {
+      urgentReserve: 3,
+      lots: [
+        { onHand: 5, warehouseId: 'WH-BER', daysAgo: 40 },
+        { onHand: 5, warehouseId: 'WH-BER', daysAgo: 3 },
+        { onHand: 7, warehouseId: 'WH-MUC', daysAgo: 50 },
+      ],
+    });
+    const before = (await inventory(sku)).json();
+    expect(before.totals).toEqual({ onHand: 17, reserved: 0, available: 7, urgentReserve: 3 });
+    // The reserve sits on the newest lot, the one a regular order would take last.
+    expect(
+      before.warehouses[0].lots.map((lot: { available: number; urgentReserve: number }) => [
+        lot.available,
+        lot.urgentReserve,
+      ]),
+    ).toEqual([
+      [5, 0],
+      [2, 3],
+    ]);
+    expect(before.warehouses[1]).toMatchObject({ warehouseId: 'WH-MUC', available: 0, urgentReserve: 0 });
+    expect((await catalog()).find((item) => item.sku === sku)).toMatchObject({ available: 7, urgentReserve: 3 });
+
+    const all = await postOrder(stack.app, orderRequest([{ sku, quantity: before.totals.available }]));
+    expect(all.statusCode, all.body).toBe(201);
+    const reserved = await waitForStatus(stack.app, all.json().id, 'awaiting_payment');
+    expect(reserved.lines[0]!.allocation.reduce((sum: number, a: { quantity: number }) => sum + a.quantity, 0)).toBe(7);
+    expect((await inventory(sku)).json().totals).toEqual({ onHand: 17, reserved: 7, available: 0, urgentReserve: 3 });
+
+    const oneMore = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]));
+    await waitForStatus(stack.app, oneMore.json().id, 'awaiting_shortage_decision');
+  });
+
   it('answers a product without stock with empty warehouses', async () => {
     const sku = await createProduct(stack.db, { category: 'apparel', madeToOrder: true, lots: [] });
     expect((await inventory(sku)).json()).toEqual({
       sku,
       name: `Test product ${sku}`,
       category: 'apparel',
-      totals: { onHand: 0, reserved: 0, available: 0 },
+      totals: { onHand: 0, reserved: 0, available: 0, urgentReserve: 0 },
       warehouses: [],
     });
   });
@@ -174,5 +234,33 @@ describe('GET /v1/inventory/:sku', () => {
     expect(malformed.json().errors).toEqual([expect.objectContaining({ path: 'sku' })]);
 
     expect((await inventory('TEA-001', {})).statusCode).toBe(401);
+  });
+});
+
+describe('POST /v1/inventory/receipts', () => {
+  it('refuses stock for a warehouse that does not ship the product, with the field and the reason, and records nothing', async () => {
+    const sku = await createProduct(stack.db, { category: 'tea', lots: [] });
+    const response = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/inventory/receipts',
+      headers: asInventory,
+      payload: { sku, warehouseId: 'WH-MUC', quantity: 10, lotCode: `${sku}-MUC` },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({
+      type: '/problems/warehouse-does-not-ship-category',
+      errors: [{ path: 'warehouseId', message: 'does not ship tea: it ships furniture, apparel' }],
+    });
+    expect(await stack.db.select().from(stockLots).where(eq(stockLots.sku, sku))).toEqual([]);
+
+    const accepted = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/inventory/receipts',
+      headers: asInventory,
+      payload: { sku, warehouseId: 'WH-BER', quantity: 10, lotCode: `${sku}-BER` },
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect((await inventory(sku)).json().totals).toMatchObject({ onHand: 10, available: 10 });
   });
 });
