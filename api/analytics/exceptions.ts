@@ -3,17 +3,10 @@ import type { Database } from '../../db/client.js';
 import { ordersMatching, type AnalyticsFilter } from './filters.js';
 
 /** What support decided about a shortage, as the order's timeline shows it; `none` when no decision ended it. */
-export const SHORTAGE_DECISIONS = [
-  'partial_ship',
-  'substitute',
-  'wait_restock',
-  'cancel',
-  'undecided',
-  'none',
-] as const;
+export const SHORTAGE_OUTCOMES = ['partial_ship', 'substitute', 'wait_restock', 'cancel', 'undecided', 'none'] as const;
 
 /** A shortage decision as the exceptions answer names it. */
-export type ShortageDecision = (typeof SHORTAGE_DECISIONS)[number];
+export type ShortageDecision = (typeof SHORTAGE_OUTCOMES)[number];
 
 /** How many orders share one label (a cancellation reason or stage). */
 export interface LabelCount {

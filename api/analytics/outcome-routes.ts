@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import type { Auth } from '../auth.js';
 import { ProblemSchema } from '../problems.js';
 import { countCustomers } from './customers.js';
-import { countExceptions, SHORTAGE_DECISIONS, type LabelCount } from './exceptions.js';
+import { countExceptions, SHORTAGE_OUTCOMES, type LabelCount } from './exceptions.js';
 import { AnalyticsFilterSchema } from './filters.js';
 import { countFunnel, type FunnelCounts } from './funnel.js';
 
@@ -58,8 +58,8 @@ const ExceptionsSchema = z.strictObject({
       rate: Rate,
       byDecision: z
         .strictObject(
-          Object.fromEntries(SHORTAGE_DECISIONS.map((decision) => [decision, Share])) as Record<
-            (typeof SHORTAGE_DECISIONS)[number],
+          Object.fromEntries(SHORTAGE_OUTCOMES.map((decision) => [decision, Share])) as Record<
+            (typeof SHORTAGE_OUTCOMES)[number],
             typeof Share
           >,
         )
@@ -150,8 +150,8 @@ export const outcomeAnalyticsRoutes: FastifyPluginAsyncZod<{ db: Database; auth:
         shortages: {
           ...withRate(counts.shortages, placed),
           byDecision: Object.fromEntries(
-            SHORTAGE_DECISIONS.map((decision) => [decision, withRate(counts.shortagesByDecision[decision], placed)]),
-          ) as Record<(typeof SHORTAGE_DECISIONS)[number], { count: number; rate: number }>,
+            SHORTAGE_OUTCOMES.map((decision) => [decision, withRate(counts.shortagesByDecision[decision], placed)]),
+          ) as Record<(typeof SHORTAGE_OUTCOMES)[number], { count: number; rate: number }>,
         },
         paymentFailures: { ...withRate(counts.paymentFailures, placed), events: counts.paymentFailureEvents },
         cancellations: {
