@@ -12,6 +12,7 @@ import type { Config } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createMethodRegistry } from './allowed-methods.js';
+import { stageAnalyticsRoutes } from './analytics/stage-routes.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(catalogRoutes, { db: deps.db, auth });
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
+  await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, {
     db: deps.db,
     temporal: deps.temporal,
