@@ -13,6 +13,7 @@ import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createMethodRegistry } from './allowed-methods.js';
 import { outcomeAnalyticsRoutes } from './analytics/outcome-routes.js';
+import { stageAnalyticsRoutes } from './analytics/stage-routes.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
+  await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, {
     db: deps.db,
     temporal: deps.temporal,
