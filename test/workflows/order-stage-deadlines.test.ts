@@ -7,6 +7,8 @@ import type { OrderPolicy } from '../../domain/policy.js';
 import { payloadDataConverter } from '../../temporal/connection.js';
 import {
   cancelOrderUpdate,
+  feedbackSubmittedSignal,
+  getOrderStateQuery,
   paymentEventSignal,
   shipmentEventSignal,
   type OrderState,
@@ -205,7 +207,7 @@ describe.concurrent('each stage of the order workflow honours its deadline', () 
   }) => {
     const { orderId, handle, world } = await startOrder();
     await handle.signal(paymentEventSignal, capture(orderId));
-    await expect.poll(() => called(world, 'bookShipment').length).toBe(1);
+    await expect.poll(() => called(world, 'bookShipment').length, { timeout: 10_000 }).toBe(1);
     await handle.signal(shipmentEventSignal, tracking(orderId, 'picked_up'));
     await handle.signal(shipmentEventSignal, tracking(orderId, 'delivered'));
     const result: OrderState = await handle.result();
@@ -213,6 +215,26 @@ describe.concurrent('each stage of the order workflow honours its deadline', () 
     expect(called(world, 'sendSurvey')).toHaveLength(1);
     expect(called(world, 'creditEarnedPoints')).toHaveLength(1);
     expect(called(world, 'refundPayment')).toEqual([]);
+  });
+
+  it('afterDelivery: an answer stamped after the survey closed does not count, even when it reaches the order first', async ({
+    expect,
+  }) => {
+    // Long windows: the answer surely reaches the order while its survey timer still runs.
+    const { orderId, handle, world } = await startOrder({ policy: { surveyWindowMs: 60_000, returnWindowMs: 60_000 } });
+    await handle.signal(paymentEventSignal, capture(orderId));
+    await expect.poll(() => called(world, 'bookShipment').length, { timeout: 10_000 }).toBe(1);
+    await handle.signal(shipmentEventSignal, tracking(orderId, 'picked_up'));
+    await handle.signal(shipmentEventSignal, tracking(orderId, 'delivered'));
+    await expect.poll(() => called(world, 'sendSurvey').length, { timeout: 10_000 }).toBe(1);
+    const { closesAt } = called(world, 'sendSurvey')[0]!.input as { closesAt: string };
+
+    const submittedAt = new Date(Date.parse(closesAt) + 1_000).toISOString();
+    await handle.signal(feedbackSubmittedSignal, { ratings: { product: 1, delivery: 1, service: 1 }, submittedAt });
+    await expect.poll(() => timelineNames(world), { timeout: 10_000 }).toContain('feedback_after_survey_closed');
+    expect(called(world, 'recordFeedback')).toEqual([]);
+    expect((await handle.query(getOrderStateQuery)).feedback).toBeNull();
+    await handle.terminate('test done: the survey window runs a minute');
   });
 
   it('any stage: a cancellation accepted while the order waits ends the wait at once, long before its deadline', async ({
