@@ -1,47 +1,81 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { orders, surveys } from '../db/schema.js';
+import { followUps, orders, surveys } from '../db/schema.js';
+import { needsFollowUp, type SurveyRatings } from '../domain/follow-ups.js';
+import { recipientOn, surveyChannelFor } from '../domain/survey-channel.js';
+import type { Channel } from '../domain/order-schema.js';
 import type { ActivityDeps } from './deps.js';
 
-/** Satisfaction surveys after delivery. */
+/** Satisfaction surveys after delivery, and the follow-ups a low rating opens. */
 export function createSurveyActivities({ db, notifier }: Pick<ActivityDeps, 'db' | 'notifier'>) {
   return {
-    /** Opens the order's survey and sends it by e-mail; a second call sends nothing. */
+    /** Opens the order's survey and sends it on the channel the order came through where it can; a second call sends nothing. */
     async sendSurvey(input: { orderId: string; closesAt: string }): Promise<{ sent: boolean }> {
-      const [order] = await db.select({ request: orders.request }).from(orders).where(eq(orders.id, input.orderId));
+      const [order] = await db
+        .select({ request: orders.request, channel: orders.channel, customerId: orders.customerId })
+        .from(orders)
+        .where(eq(orders.id, input.orderId));
       if (!order) return { sent: false };
       await db
         .insert(surveys)
-        .values({ orderId: input.orderId, channel: 'email', closesAt: new Date(input.closesAt) })
+        .values({
+          orderId: input.orderId,
+          channel: surveyChannelFor(order.channel as Channel),
+          closesAt: new Date(input.closesAt),
+        })
         .onConflictDoNothing();
+      // The survey row decides: a retry after a change of mapping still sends where the survey was opened.
+      const [survey] = await db
+        .select({ channel: surveys.channel })
+        .from(surveys)
+        .where(eq(surveys.orderId, input.orderId));
+      const channel = survey!.channel;
+      const { email, phone } = order.request.customer;
       return notifier.send({
         orderId: input.orderId,
         template: 'survey',
-        channel: 'email',
-        recipient: order.request.customer.email,
+        channel,
+        recipient: recipientOn(channel, { customerId: order.customerId, email, phone }),
         dedupeKey: `survey:${input.orderId}`,
         payload: { questions: ['product', 'delivery', 'service'], scale: '1-5', closesAt: input.closesAt },
       });
     },
 
-    /** Stores the first answer to an order's survey; later answers change nothing. */
+    /** Stores the first answer to an order's survey and, for a low rating, opens its follow-up in the same transaction; later answers change nothing. */
     async recordFeedback(input: {
       orderId: string;
-      ratings: { product: number; delivery: number; service: number };
+      ratings: SurveyRatings;
       comment?: string | undefined;
       submittedAt: string;
     }): Promise<{ recorded: boolean }> {
-      const updated = await db
-        .update(surveys)
-        .set({
-          respondedAt: new Date(input.submittedAt),
-          productRating: input.ratings.product,
-          deliveryRating: input.ratings.delivery,
-          serviceRating: input.ratings.service,
-          comment: input.comment ?? null,
-        })
-        .where(and(eq(surveys.orderId, input.orderId), isNull(surveys.respondedAt)))
-        .returning({ orderId: surveys.orderId });
-      return { recorded: updated.length > 0 };
+      return db.transaction(async (tx) => {
+        const updated = await tx
+          .update(surveys)
+          .set({
+            respondedAt: new Date(input.submittedAt),
+            productRating: input.ratings.product,
+            deliveryRating: input.ratings.delivery,
+            serviceRating: input.ratings.service,
+            comment: input.comment ?? null,
+          })
+          .where(and(eq(surveys.orderId, input.orderId), isNull(surveys.respondedAt)))
+          .returning({ orderId: surveys.orderId });
+        if (updated.length === 0 || !needsFollowUp(input.ratings)) {
+          return { recorded: updated.length > 0 };
+        }
+        const { product, delivery, service } = input.ratings;
+        await tx
+          .insert(followUps)
+          .values({
+            orderId: input.orderId,
+            reason: 'low_rating',
+            ratings: { product, delivery, service },
+            comment: input.comment ?? null,
+            openedAt: new Date(input.submittedAt),
+            updatedAt: new Date(input.submittedAt),
+          })
+          .onConflictDoNothing({ target: followUps.orderId });
+        return { recorded: true };
+      });
     },
   };
 }

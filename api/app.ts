@@ -13,10 +13,12 @@ import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createMethodRegistry } from './allowed-methods.js';
 import { outcomeAnalyticsRoutes } from './analytics/outcome-routes.js';
+import { satisfactionRoutes } from './analytics/satisfaction-routes.js';
 import { stageAnalyticsRoutes } from './analytics/stage-routes.js';
 import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
+import { followUpRoutes } from './follow-ups/routes.js';
 import { invoiceRoutes } from './invoices/routes.js';
 import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
@@ -100,6 +102,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
+  await app.register(satisfactionRoutes, { db: deps.db, auth });
+  await app.register(followUpRoutes, { db: deps.db, auth });
   await app.register(paymentWebhookRoutes, {
     db: deps.db,
     temporal: deps.temporal,

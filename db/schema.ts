@@ -425,3 +425,30 @@ export const surveys = pgTable(
     ),
   ],
 );
+
+/** Orders support follows up after a low survey rating: one per order, taken and resolved by a person. */
+export const followUps = pgTable(
+  'follow_ups',
+  {
+    id: serial('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id)
+      .unique(),
+    reason: text('reason', { enum: ['low_rating'] }).notNull(),
+    ratings: jsonb('ratings').$type<{ product: number; delivery: number; service: number }>().notNull(),
+    comment: text('comment'),
+    status: text('status', { enum: ['open', 'in_progress', 'resolved'] })
+      .notNull()
+      .default('open'),
+    owner: text('owner'),
+    note: text('note'),
+    /** The key name of the last caller who changed it; null while nobody has. */
+    updatedBy: text('updated_by'),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  // Support lists them newest first, often by status.
+  (t) => [index('follow_ups_status_id').on(t.status, t.id)],
+);
