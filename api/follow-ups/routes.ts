@@ -5,8 +5,8 @@ import { FOLLOW_UP_STATUSES, LOW_RATING } from '../../domain/follow-ups.js';
 import { callerOf, type Auth } from '../auth.js';
 import { Problem, ProblemSchema } from '../problems.js';
 import { changeFollowUp, listFollowUps } from './follow-up-store.js';
+import { PageLimit } from '../paging.js';
 
-const LIMIT_MESSAGE = 'must be a whole number from 1 to 100';
 const encodeCursor = (lastId: number) => Buffer.from(String(lastId), 'utf8').toString('base64url');
 
 const Cursor = z
@@ -25,12 +25,7 @@ const Cursor = z
 
 const ListQuerySchema = z.strictObject({
   status: z.enum(FOLLOW_UP_STATUSES).optional(),
-  limit: z.coerce
-    .number({ error: LIMIT_MESSAGE })
-    .int(LIMIT_MESSAGE)
-    .min(1, LIMIT_MESSAGE)
-    .max(100, LIMIT_MESSAGE)
-    .default(20),
+  limit: PageLimit,
   cursor: Cursor.optional(),
 });
 

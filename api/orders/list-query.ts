@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { CHANNELS, ORDER_TYPES } from '../../domain/order-schema.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import { decodeOrderCursor } from './list-cursor.js';
+import { PageLimit } from '../paging.js';
 
 const KNOWN_STATUSES: ReadonlySet<string> = new Set(ORDER_STATUSES);
-const LIMIT_MESSAGE = 'must be a whole number from 1 to 100';
 
 const StatusList = z
   .string()
@@ -49,12 +49,7 @@ export const ListOrdersQuerySchema = z
     customerId: z.string().trim().min(1, 'must not be empty').max(64).optional(),
     createdFrom: Instant.describe('Created at or after this instant').optional(),
     createdTo: Instant.describe('Created before this instant (exclusive)').optional(),
-    limit: z.coerce
-      .number({ error: LIMIT_MESSAGE })
-      .int(LIMIT_MESSAGE)
-      .min(1, LIMIT_MESSAGE)
-      .max(100, LIMIT_MESSAGE)
-      .default(20),
+    limit: PageLimit,
     cursor: Cursor.optional(),
   })
   .superRefine((query, ctx) => {

@@ -15,6 +15,7 @@ import {
   waitForStatus,
 } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
 
 type Answer = {
   asOf: string;
@@ -203,20 +204,8 @@ function percentile(sorted: number[], p: number): number {
   return Math.round(value);
 }
 
-const LIFECYCLE = [
-  'received',
-  'on_hold',
-  'reserving',
-  'awaiting_shortage_decision',
-  'awaiting_payment',
-  'awaiting_confirmation',
-  'confirmed',
-  'in_production',
-  'quality_check',
-  'ready_to_ship',
-  'shipped',
-  'delivered',
-];
+// The route lists stages in the domain's own order.
+const LIFECYCLE: readonly string[] = ORDER_STATUSES;
 const byLifecycle = (a: { stage: string }, b: { stage: string }) =>
   LIFECYCLE.indexOf(a.stage) - LIFECYCLE.indexOf(b.stage);
 
