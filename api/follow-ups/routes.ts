@@ -58,7 +58,9 @@ const IdParams = z.strictObject({
   id: z.coerce
     .number({ error: 'must be a follow-up id' })
     .int('must be a follow-up id')
-    .positive('must be a follow-up id'),
+    .positive('must be a follow-up id')
+    // Ids are Postgres integers: a larger number names no follow-up and must not reach the database.
+    .max(2_147_483_647, 'must be a follow-up id'),
 });
 
 /** Support's follow-ups of low survey ratings: list them, take them, resolve them. */

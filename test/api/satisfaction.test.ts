@@ -379,6 +379,7 @@ describe('follow-ups of low ratings', () => {
     expect(unknown.json()).toMatchObject({ type: '/problems/follow-up-not-found' });
     for (const [id, payload, field] of [
       ['abc', { status: 'resolved' }, 'id'],
+      [2_147_483_648, { status: 'resolved' }, 'id'],
       [open, { status: 'closed' }, 'status'],
       [open, { status: 'resolved', owner: '' }, 'owner'],
       [open, { status: 'resolved', priority: 'high' }, ''],
