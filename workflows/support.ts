@@ -13,8 +13,15 @@ import { refuseHostileText, requireActor } from './request-checks.js';
  * Each handler only records the request; the stage it concerns acts on it at its next safe point.
  */
 export function handleSupportRequests(run: OrderRun): void {
-  const { orderId, state } = run;
+  acceptConfirmations(run);
+  acceptCancellations(run);
+  acceptInfoCorrections(run);
+  acceptReturnRequests(run);
+}
 
+/** Takes support's confirmation of an order held for review; refused in any other stage. */
+function acceptConfirmations(run: OrderRun): void {
+  const { state } = run;
   setHandler(
     confirmOrderUpdate,
     (request) => {
@@ -32,7 +39,11 @@ export function handleSupportRequests(run: OrderRun): void {
       },
     },
   );
+}
 
+/** Takes a cancellation request and answers it once the order has ended: what was undone, or why not. */
+function acceptCancellations(run: OrderRun): void {
+  const { state } = run;
   setHandler(
     cancelOrderUpdate,
     async (request) => {
@@ -49,7 +60,11 @@ export function handleSupportRequests(run: OrderRun): void {
       },
     },
   );
+}
 
+/** Takes support's correction of the details that hold an order, and checks them again at once. */
+function acceptInfoCorrections(run: OrderRun): void {
+  const { orderId, state } = run;
   setHandler(
     correctInfoUpdate,
     async ({ correction }) => {
@@ -72,7 +87,11 @@ export function handleSupportRequests(run: OrderRun): void {
       },
     },
   );
+}
 
+/** Takes a return request for a delivered order inside its window, and answers it once the return is done. */
+function acceptReturnRequests(run: OrderRun): void {
+  const { state } = run;
   setHandler(
     requestReturnUpdate,
     async (request) => {
