@@ -5,22 +5,22 @@ import { FOLLOW_UP_STATUSES, LOW_RATING } from '../../domain/follow-ups.js';
 import { callerOf, type Auth } from '../auth.js';
 import { Problem, ProblemSchema } from '../problems.js';
 import { changeFollowUp, listFollowUps } from './follow-up-store.js';
-import { PageLimit } from '../paging.js';
+import { decodeCursor, encodeCursor, PageLimit } from '../paging.js';
 
-const encodeCursor = (lastId: number) => Buffer.from(String(lastId), 'utf8').toString('base64url');
+/** A follow-up id as a cursor carries it: a positive whole number, written plainly. */
+const isFollowUpId = (key: string) => /^[1-9][0-9]{0,15}$/.test(key) && Number.isSafeInteger(Number(key));
 
 const Cursor = z
   .string()
   .max(100)
   .describe('`nextCursor` of the previous page')
   .transform((cursor, ctx) => {
-    const lastId = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // Node's decoder skips characters it does not know: insist on the exact encoding we hand out.
-    if (!Number.isSafeInteger(lastId) || lastId < 1 || encodeCursor(lastId) !== cursor) {
+    const lastId = decodeCursor(cursor, isFollowUpId);
+    if (lastId === undefined) {
       ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page of this listing' });
       return z.NEVER;
     }
-    return lastId;
+    return Number(lastId);
   });
 
 const ListQuerySchema = z.strictObject({
@@ -88,7 +88,7 @@ export const followUpRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }>
     async (request) => {
       const { status, limit, cursor } = request.query;
       const page = await listFollowUps(db, { status, limit, afterId: cursor });
-      return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(page.lastId) };
+      return { items: page.items, nextCursor: page.lastId === null ? null : encodeCursor(String(page.lastId)) };
     },
   );
 
