@@ -17,6 +17,12 @@ import {
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
 import type { Review } from '../domain/risk.js';
+import {
+  PRODUCTION_EVENT_TYPES,
+  PRODUCTION_JOB_STATUSES,
+  type InspectionFailure,
+  type QualityStandard,
+} from '../domain/production.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -451,4 +457,246 @@ export const followUps = pgTable(
   },
   // Support lists them newest first, often by status.
   (t) => [index('follow_ups_status_id').on(t.status, t.id)],
+);
+
+/** Where made-to-order products are made, and how many working minutes each has per day. */
+export const workCentres = pgTable(
+  'work_centres',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    dailyCapacityMinutes: integer('daily_capacity_minutes').notNull(),
+  },
+  (t) => [check('work_centres_capacity_positive', sql`${t.dailyCapacityMinutes} > 0`)],
+);
+
+/** Who supplies materials, and how many days an order from them takes to arrive. */
+export const suppliers = pgTable(
+  'suppliers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    leadTimeDays: integer('lead_time_days').notNull(),
+  },
+  (t) => [check('suppliers_lead_time_non_negative', sql`${t.leadTimeDays} >= 0`)],
+);
+
+/** Raw materials: stock on hand, what planned jobs hold of it, its supplier and its incoming standard. */
+export const materials = pgTable(
+  'materials',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    unit: text('unit').notNull(),
+    supplierId: text('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    onHand: integer('on_hand').notNull().default(0),
+    /** Held for planned jobs; may exceed on hand while a purchase order is on its way. */
+    reserved: integer('reserved').notNull().default(0),
+    qualityStandard: jsonb('quality_standard').$type<QualityStandard>().notNull(),
+  },
+  (t) => [
+    check('materials_on_hand_non_negative', sql`${t.onHand} >= 0`),
+    check('materials_reserved_non_negative', sql`${t.reserved} >= 0`),
+  ],
+);
+
+/** How a made-to-order product is made: its work centre, minutes per unit and the standard its goods must meet. */
+export const productionSpecs = pgTable(
+  'production_specs',
+  {
+    sku: text('sku')
+      .primaryKey()
+      .references(() => products.sku),
+    workCentreId: text('work_centre_id')
+      .notNull()
+      .references(() => workCentres.id),
+    minutesPerUnit: integer('minutes_per_unit').notNull(),
+    qualityStandard: jsonb('quality_standard').$type<QualityStandard>().notNull(),
+  },
+  (t) => [check('production_specs_minutes_positive', sql`${t.minutesPerUnit} > 0`)],
+);
+
+/** The bill of materials: how much of each material one unit of a product takes. */
+export const billOfMaterials = pgTable(
+  'bill_of_materials',
+  {
+    sku: text('sku')
+      .notNull()
+      .references(() => products.sku),
+    materialId: text('material_id')
+      .notNull()
+      .references(() => materials.id),
+    quantityPerUnit: integer('quantity_per_unit').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sku, t.materialId] }),
+    check('bill_of_materials_quantity_positive', sql`${t.quantityPerUnit} > 0`),
+  ],
+);
+
+/** Material ordered from a supplier for planned jobs; due after the supplier's lead time. */
+export const purchaseOrders = pgTable(
+  'purchase_orders',
+  {
+    id: serial('id').primaryKey(),
+    supplierId: text('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    materialId: text('material_id')
+      .notNull()
+      .references(() => materials.id),
+    quantity: integer('quantity').notNull(),
+    /** The job whose plan ordered it. */
+    jobId: text('job_id'),
+    orderedAt: timestamp('ordered_at', { withTimezone: true }).notNull().defaultNow(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('purchase_orders_quantity_positive', sql`${t.quantity} > 0`),
+    index('purchase_orders_open').on(t.supplierId, t.materialId, t.dueAt),
+  ],
+);
+
+/** Material lots as they arrived, with the incoming inspection's verdict; rejected lots never reach stock. */
+export const materialReceipts = pgTable(
+  'material_receipts',
+  {
+    /** The sender's receipt id: a repeat is the same receipt. */
+    id: text('id').primaryKey(),
+    supplierId: text('supplier_id')
+      .notNull()
+      .references(() => suppliers.id),
+    materialId: text('material_id')
+      .notNull()
+      .references(() => materials.id),
+    quantity: integer('quantity').notNull(),
+    measurements: jsonb('measurements').$type<Record<string, number>>().notNull(),
+    passed: boolean('passed').notNull(),
+    failures: jsonb('failures').$type<InspectionFailure[]>().notNull(),
+    purchaseOrderId: integer('purchase_order_id').references(() => purchaseOrders.id),
+    /** Whether it came by its purchase order's due date; null when no purchase order was open. */
+    onTime: boolean('on_time'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('material_receipts_supplier').on(t.supplierId, t.receivedAt)],
+);
+
+/** One made-to-order line's production: its place in its work centre's plan and where it is now. */
+export const productionJobs = pgTable(
+  'production_jobs',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    lineNo: integer('line_no').notNull(),
+    sku: text('sku')
+      .notNull()
+      .references(() => products.sku),
+    quantity: integer('quantity').notNull(),
+    workCentreId: text('work_centre_id')
+      .notNull()
+      .references(() => workCentres.id),
+    urgent: boolean('urgent').notNull().default(false),
+    status: text('status', { enum: PRODUCTION_JOB_STATUSES }).notNull().default('planned'),
+    /** Position in the work centre's plan among jobs of the same urgency; lower goes first. */
+    sequence: integer('sequence').notNull(),
+    minutes: integer('minutes').notNull(),
+    /** When its material is there: now, or when the purchase order for it is due. */
+    materialReadyAt: timestamp('material_ready_at', { withTimezone: true }).notNull(),
+    plannedStart: timestamp('planned_start', { withTimezone: true }).notNull(),
+    plannedEnd: timestamp('planned_end', { withTimezone: true }).notNull(),
+    progress: integer('progress').notNull().default(0),
+    reworkRounds: integer('rework_rounds').notNull().default(0),
+    /** The scrapped job this one replaces. */
+    replaces: text('replaces'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('production_jobs_quantity_positive', sql`${t.quantity} > 0`),
+    check('production_jobs_progress_range', sql`${t.progress} between 0 and 100`),
+    index('production_jobs_order').on(t.orderId, t.lineNo),
+    index('production_jobs_plan').on(t.workCentreId, t.status, t.sequence),
+  ],
+);
+
+/** Material held for a job until it is done (consumed) or cancelled (released). */
+export const jobMaterials = pgTable(
+  'job_materials',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => productionJobs.id),
+    materialId: text('material_id')
+      .notNull()
+      .references(() => materials.id),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: ['reserved', 'consumed', 'released'] })
+      .notNull()
+      .default('reserved'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.materialId] })],
+);
+
+/** What the factory's terminals reported about jobs, once per event id. */
+export const productionEvents = pgTable(
+  'production_events',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => productionJobs.id),
+    type: text('type', { enum: PRODUCTION_EVENT_TYPES }).notNull(),
+    progress: integer('progress'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    reportedBy: text('reported_by').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the order's workflow was told; null while that is still owed. */
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('production_events_job').on(t.jobId, t.occurredAt)],
+);
+
+/** In-process and final inspections of jobs, judged by the server against the product's standard. */
+export const inspections = pgTable(
+  'inspections',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id')
+      .notNull()
+      .references(() => productionJobs.id),
+    stage: text('stage', { enum: ['in_process', 'final'] }).notNull(),
+    inspector: text('inspector').notNull(),
+    measurements: jsonb('measurements').$type<Record<string, number>>().notNull(),
+    passed: boolean('passed').notNull(),
+    failures: jsonb('failures').$type<InspectionFailure[]>().notNull(),
+    reportedBy: text('reported_by').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('inspections_job').on(t.jobId, t.at)],
+);
+
+/** Warehouse scanner events per order (picked, packed), once per event id. */
+export const warehouseEvents = pgTable(
+  'warehouse_events',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    type: text('type', { enum: ['picked', 'packed'] }).notNull(),
+    warehouseId: text('warehouse_id').references(() => warehouses.id),
+    device: text('device'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    reportedBy: text('reported_by').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [index('warehouse_events_order').on(t.orderId, t.occurredAt)],
 );

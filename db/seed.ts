@@ -1,6 +1,19 @@
 import type { Database } from './client.js';
 import { CARRIER_RATES, CARRIERS, CUSTOMERS, PRODUCTS, URGENT_RESERVE, WAREHOUSES, stockLots } from './seed-data.js';
-import { carrierRates, carriers, customers, products, stockLots as stockLotsTable, warehouses } from './schema.js';
+import { BILL_OF_MATERIALS, MATERIALS, PRODUCTION_SPECS, SUPPLIERS, WORK_CENTRES } from './seed-production.js';
+import {
+  billOfMaterials,
+  carrierRates,
+  carriers,
+  customers,
+  materials,
+  productionSpecs,
+  products,
+  stockLots as stockLotsTable,
+  suppliers,
+  warehouses,
+  workCentres,
+} from './schema.js';
 
 /** Inserts the demo data where it is missing; never overwrites stock or customers that changed since. */
 export async function seedDatabase(db: Database, currency: string): Promise<void> {
@@ -21,5 +34,10 @@ export async function seedDatabase(db: Database, currency: string): Promise<void
     await tx.insert(carriers).values(CARRIERS).onConflictDoNothing();
     await tx.insert(carrierRates).values(CARRIER_RATES).onConflictDoNothing();
     await tx.insert(customers).values(CUSTOMERS).onConflictDoNothing();
+    await tx.insert(workCentres).values(WORK_CENTRES).onConflictDoNothing();
+    await tx.insert(suppliers).values(SUPPLIERS).onConflictDoNothing();
+    await tx.insert(materials).values(MATERIALS).onConflictDoNothing();
+    await tx.insert(productionSpecs).values(PRODUCTION_SPECS).onConflictDoNothing();
+    await tx.insert(billOfMaterials).values(BILL_OF_MATERIALS).onConflictDoNothing();
   });
 }

@@ -37,6 +37,8 @@ const CANCELLABLE: ReadonlySet<OrderStatus> = new Set([
   'awaiting_payment',
   'awaiting_confirmation',
   'confirmed',
+  'in_production',
+  'quality_check',
   'ready_to_ship',
 ]);
 

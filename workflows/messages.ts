@@ -4,6 +4,7 @@ import type { Allocation, PricedLine, RequestedLine, Shortage } from '../domain/
 import type { OrderAction, OrderStatus } from '../domain/order-status.js';
 import type { Address, Channel, OrderType } from '../domain/order-schema.js';
 import type { PaymentEventRecord } from '../domain/payment-events.js';
+import type { InspectionFailure, ProductionJobStatus, ReplannedOrder } from '../domain/production.js';
 import type { OrderPolicy } from '../domain/policy.js';
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { Review } from '../domain/risk.js';
@@ -38,6 +39,46 @@ export interface ShipmentEvent {
   occurredAt: string;
   location?: string | undefined;
   detail?: string | undefined;
+}
+
+/** The factory's report on one of the order's jobs (shop-floor terminals), forwarded by the API. */
+export interface ProductionJobEvent {
+  eventId: string;
+  kind: 'started' | 'progress' | 'completed';
+  jobId: string;
+  progress?: number | undefined;
+  occurredAt: string;
+}
+
+/** An inspection of one of the order's jobs, already judged by the API against the product's standard. */
+export interface ProductionInspection {
+  eventId: string;
+  kind: 'inspected';
+  jobId: string;
+  stage: 'in_process' | 'final';
+  inspector: string;
+  passed: boolean;
+  failures: InspectionFailure[];
+  at: string;
+}
+
+/** The work centre's plan changed (capacity, sequence, an urgent job, a cancellation): the order's jobs have new times. */
+export interface ProductionReplanned extends Omit<ReplannedOrder, 'orderId'> {
+  eventId: string;
+  kind: 'replanned';
+  reason: string;
+}
+
+/** News of the order's production, one signal for all kinds; deduplicated by event id. */
+export type ProductionNews = ProductionJobEvent | ProductionInspection | ProductionReplanned;
+
+/** A warehouse scanner's pick or pack scan of the order, forwarded by the API. */
+export interface WarehouseScan {
+  eventId: string;
+  type: 'picked' | 'packed';
+  warehouseId?: string | undefined;
+  device?: string | undefined;
+  occurredAt: string;
 }
 
 /** A customer's answer to the satisfaction survey. */
@@ -179,6 +220,24 @@ export interface OrderState {
   shipment: { carrierId: string; service: string; trackingNumber: string; eta: string; status: string } | null;
   invoice: { number: string; total: number } | null;
   feedback: Feedback | null;
+  /** Made-to-order lines' production: the jobs, the promised date and whether a job runs late; null without such lines. */
+  production: {
+    promisedDate: string;
+    late: boolean;
+    started: boolean;
+    jobs: Array<{
+      id: string;
+      sku: string;
+      quantity: number;
+      workCentre: string;
+      lineNo: number;
+      status: ProductionJobStatus;
+      plannedStart: string;
+      plannedEnd: string;
+      progress: number;
+      reworkRounds: number;
+    }>;
+  } | null;
   hold: { reason: string; problems: ContactProblem[]; deadline: string } | null;
   shortage: {
     shortages: Shortage[];
@@ -204,6 +263,10 @@ export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
 export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent');
 /** Survey answers after delivery; the first one inside the survey window counts. */
 export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitted');
+/** Factory, inspection and plan news of the order's production jobs. Deduplicated by event id. */
+export const productionNewsSignal = defineSignal<[ProductionNews]>('productionNews');
+/** Warehouse scanner events (picked, packed) for the order's timeline. Deduplicated by event id. */
+export const warehouseScanSignal = defineSignal<[WarehouseScan]>('warehouseScan');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>(
   'confirmOrder',

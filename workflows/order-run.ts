@@ -170,6 +170,7 @@ function initialState(input: OrderWorkflowInput): OrderState {
     shipment: null,
     invoice: null,
     feedback: null,
+    production: null,
     hold: null,
     shortage: null,
     backorder: null,
