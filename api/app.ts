@@ -24,6 +24,7 @@ import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { productionJobRoutes } from './production/job-routes.js';
 import { requestDeadline } from './deadline.js';
 import { refuseHostileText } from './hostile-text.js';
 import { safeLoggerOptions } from './log-safety.js';
@@ -36,6 +37,7 @@ import { registerMetrics } from './system/metrics.js';
 import { systemRoutes } from './system/routes.js';
 import { carrierWebhookRoutes } from './webhooks/carrier-webhooks.js';
 import { paymentWebhookRoutes } from './webhooks/payment-webhooks.js';
+import { warehouseEventRoutes } from './warehouse/warehouse-events.js';
 
 /** What the HTTP API is built from. */
 export interface AppDeps {
@@ -100,6 +102,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(catalogRoutes, { db: deps.db, auth });
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
+  await app.register(productionJobRoutes, { db: deps.db, temporal: deps.temporal, auth });
+  await app.register(warehouseEventRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
   await app.register(satisfactionRoutes, { db: deps.db, auth });

@@ -1,13 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import { startOwedWorkflows } from './orders/order-workflow-start.js';
+import { deliverOwedShopFloorEvents } from './production/owed-deliveries.js';
 import { deliverOwedWebhooks } from './webhooks/deliveries.js';
 
 /**
  * Every `intervalMs` until stopped, does what the API owes but could not do at the time: starts the
  * workflows of recorded orders whose start failed or was never confirmed, and delivers recorded
- * webhook events that never reached their order. A crash or an outage between recording and acting
- * so never leaves an order `received` for good or a payment unseen. Safe in every API process at once.
+ * webhook events and device events (factory events, inspections, warehouse scans) that never reached
+ * their order. A crash or an outage between recording and acting so never leaves an order `received`
+ * for good or a payment or a device event unseen. Safe in every API process at once.
  */
 export function sweepOwedWork(
   deps: { db: Database; temporal: Client; taskQueue: string; log?: (message: string) => void },
@@ -17,11 +19,12 @@ export function sweepOwedWork(
   const sweep = async () => {
     const workflows = await startOwedWorkflows(deps, intervalMs);
     const webhooks = await deliverOwedWebhooks(deps, intervalMs);
-    const done = workflows.started.length + webhooks.delivered.length;
-    const owed = workflows.failed.length + webhooks.failed.length;
+    const devices = await deliverOwedShopFloorEvents(deps, intervalMs);
+    const done = workflows.started.length + webhooks.delivered.length + devices.delivered.length;
+    const owed = workflows.failed.length + webhooks.failed.length + devices.failed.length;
     if (done || owed)
       deps.log?.(
-        `owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events delivered, ${owed} still owed`,
+        `owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events and ${devices.delivered.length} device events delivered, ${owed} still owed`,
       );
   };
   const timer = setInterval(() => {
