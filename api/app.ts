@@ -20,6 +20,7 @@ import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
 import { followUpRoutes } from './follow-ups/routes.js';
 import { invoiceRoutes } from './invoices/routes.js';
+import { materialRoutes } from './materials/routes.js';
 import { orderActionRoutes } from './orders/action-routes.js';
 import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
@@ -103,6 +104,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(productionJobRoutes, { db: deps.db, temporal: deps.temporal, auth });
+  await app.register(materialRoutes, { db: deps.db, auth });
   await app.register(warehouseEventRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
