@@ -14,6 +14,11 @@ export const CatalogItemSchema = z.object({
     'what a regular order can take now: on hand minus reserved in warehouses that serve the category, less the urgent reserve',
   ),
   urgentReserve: Units.describe('units held back for urgent orders (only urgent orders may take them)'),
+  qualityStandard: z
+    .array(z.object({ name: z.string(), unit: z.string(), min: z.number(), max: z.number() }))
+    .describe('made to order: the measured properties its goods must meet (ranges inclusive); [] for others'),
+  workCentre: z.string().nullable().describe('made to order: the work centre that makes it; null for others'),
+  minutesPerUnit: z.number().int().nullable().describe('made to order: work minutes per unit; null for others'),
 });
 
 /** `GET /v1/products`: the active catalog. */

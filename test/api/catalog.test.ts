@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { products, stockLots } from '../../db/schema.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
+import { createMadeToOrderProduct, TEST_STANDARD } from '../support/production-fixtures.js';
 import { asInventory, asService, asSupport, postOrder, waitForStatus } from '../support/http.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -63,6 +64,9 @@ describe('GET /v1/products', () => {
       madeToOrder: false,
       available: 15,
       urgentReserve: 0,
+      qualityStandard: [],
+      workCentre: null,
+      minutesPerUnit: null,
     });
     expect(bySku.get(soldOut)).toMatchObject({ category: 'coffee', available: 0 });
     expect(bySku.get(table)).toMatchObject({ category: 'furniture', price: 48_900, madeToOrder: true, available: 4 });
@@ -83,6 +87,64 @@ describe('GET /v1/products', () => {
     expect(bad.json().errors).toEqual([{ path: 'colour', message: 'is not a known field' }]);
     const anonymous = await stack.app.inject({ method: 'GET', url: '/v1/products' });
     expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('GET /v1/products/:sku', () => {
+  const product = (sku: string, headers: Record<string, string> = asService) =>
+    stack.app.inject({ method: 'GET', url: `/v1/products/${sku}`, headers });
+
+  it('shows a made-to-order product with its quality standard, work centre and minutes per unit', async () => {
+    const made = await createMadeToOrderProduct(stack.db, { minutesPerUnit: 45, priceMinor: 7_500 });
+    const response = await product(made.sku, asSupport);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual({
+      sku: made.sku,
+      name: `Test product ${made.sku}`,
+      category: 'apparel',
+      price: 7_500,
+      currency: 'EUR',
+      madeToOrder: true,
+      available: 0,
+      urgentReserve: 0,
+      qualityStandard: TEST_STANDARD,
+      workCentre: made.workCentreId,
+      minutesPerUnit: 45,
+    });
+    const listed = (await catalog({ category: 'apparel' })).find((item) => item.sku === made.sku);
+    expect(listed).toEqual(response.json());
+  });
+
+  it('shows a stock product with no standard, and the seeded oak table with its own', async () => {
+    const tea = await teaInBerlinAndMunich();
+    expect((await product(tea)).json()).toMatchObject({
+      sku: tea,
+      available: 15,
+      qualityStandard: [],
+      workCentre: null,
+      minutesPerUnit: null,
+    });
+    expect((await product('FUR-001')).json()).toMatchObject({
+      madeToOrder: true,
+      workCentre: 'WC-WOOD',
+      minutesPerUnit: 480,
+      qualityStandard: [
+        { name: 'top_flatness', unit: 'mm', min: 0, max: 0.5 },
+        { name: 'leg_height_deviation', unit: 'mm', min: 0, max: 1 },
+        { name: 'moisture', unit: '%', min: 6, max: 10 },
+      ],
+    });
+  });
+
+  it('answers 404 for an unknown or retired SKU, 400 for a malformed one and 403 for the inventory key', async () => {
+    const unknown = await product('NO-SUCH-SKU');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ type: '/problems/product-not-found' });
+    const retired = await createProduct(stack.db, { lots: [{ onHand: 1 }] });
+    await stack.db.update(products).set({ active: false }).where(eq(products.sku, retired));
+    expect((await product(retired)).statusCode).toBe(404);
+    expect((await product('lower-case')).statusCode).toBe(400);
+    expect((await product('TEA-001', asInventory)).statusCode).toBe(403);
   });
 });
 
