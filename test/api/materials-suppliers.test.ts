@@ -183,6 +183,19 @@ describe('POST /v1/materials/receipts', () => {
     expect(await material(source.materialId)).toMatchObject({ onHand: 17 });
   });
 
+  it('takes concurrent receipts of one material in turn: one closes the purchase order, each lot counts once', async () => {
+    const source = await supplierWithMaterial();
+    const order = await purchaseOrder(source, 5, 1, 4);
+    const [a, b] = [lot(source, 5, GOOD_LOT), lot(source, 7, GOOD_LOT)];
+    const responses = await Promise.all([receive(a), receive(b), receive(a), receive(b)]);
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([200, 200, 201, 201]);
+    const byId = new Map(responses.map((response) => [response.json().id, response.json().purchaseOrderId]));
+    expect([byId.get(a.id), byId.get(b.id)].sort()).toEqual([order, null].sort());
+    for (const response of responses) expect(response.json().purchaseOrderId).toBe(byId.get(response.json().id));
+    expect(await material(source.materialId)).toMatchObject({ onHand: 22, onOrder: 0 });
+    expect(await stack.db.$count(materialReceipts, eq(materialReceipts.supplierId, source.supplierId))).toBe(2);
+  });
+
   it('refuses an unknown supplier or material, and a material the supplier does not supply (422)', async () => {
     const source = await supplierWithMaterial();
     const other = await supplierWithMaterial();

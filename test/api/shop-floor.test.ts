@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { buildApp } from '../../api/app.js';
 import { deliverOwedShopFloorEvents } from '../../api/production/owed-deliveries.js';
-import { inspections, productionEvents } from '../../db/schema.js';
+import { inspections, productionEvents, productionJobs } from '../../db/schema.js';
 import type { ProductionJobStatus } from '../../domain/production.js';
 import { createProduct, orderRequest, uniqueTag } from '../support/fixtures.js';
 import { asMarketplace, asService, asSupport, postOrder } from '../support/http.js';
@@ -73,7 +73,7 @@ async function startAndComplete(jobId: string) {
 }
 
 describe('POST /v1/production-jobs/:id/events', () => {
-  it('records each event once under the caller, and a repeated id changes nothing', async () => {
+  it('records each event once under the caller, and a repeated id changes nothing, even after the job closed', async () => {
     const jobId = await job();
     const started = eventId();
     const occurredAt = '2026-03-02T09:15:00+01:00';
@@ -105,6 +105,12 @@ describe('POST /v1/production-jobs/:id/events', () => {
     expect(repeat.json()).toEqual({ id: started, jobId, duplicate: true });
     expect(await eventsOf(jobId)).toBe(2);
     expect((await eventRow(started))!.type).toBe('started');
+
+    // A terminal retrying after the job closed still hears "duplicate", not a refusal.
+    await stack.db.update(productionJobs).set({ status: 'done' }).where(eq(productionJobs.id, jobId));
+    const late = await report(jobId, { id: progress, type: 'progress', progress: 40, occurredAt: at(1) });
+    expect(late.statusCode).toBe(202);
+    expect(late.json()).toEqual({ id: progress, jobId, duplicate: true });
   });
 
   it('tells the order: one productionNews signal per event, the body id as its event id', async () => {
@@ -125,6 +131,19 @@ describe('POST /v1/production-jobs/:id/events', () => {
       { eventId: progress, kind: 'progress', jobId, progress: 55, occurredAt: '2026-03-02T09:00:00.000Z' },
     ]);
     expect((await eventRow(progress))!.deliveredAt).not.toBeNull();
+  });
+
+  it('records and tells a concurrently repeated event once', async () => {
+    const { orderId, jobId } = await jobOfRunningOrder();
+    const id = eventId();
+    const body = { id, type: 'progress', progress: 20, occurredAt: '2026-03-02T08:00:00Z' };
+    const responses = await Promise.all([report(jobId, body), report(jobId, body), report(jobId, body)]);
+    expect(responses.map((response) => response.statusCode)).toEqual([202, 202, 202]);
+    expect(responses.map((response) => response.json().duplicate).sort()).toEqual([false, true, true]);
+    expect(await eventsOf(jobId)).toBe(1);
+    await expectSignals(stack, orderId, 'productionNews', [
+      { eventId: id, kind: 'progress', jobId, progress: 20, occurredAt: '2026-03-02T08:00:00.000Z' },
+    ]);
   });
 
   it('keeps an event Temporal refused as owed (still 202), and the sweep delivers it once', async () => {
@@ -237,6 +256,7 @@ describe('POST /v1/production-jobs/:id/inspections', () => {
     const id = `insp-${uniqueTag()}`;
     const first = await inspect(jobId, { id, stage: 'in_process', inspector: 'Jana', measurements: BAD_MEASUREMENTS });
     expect(first.statusCode).toBe(201);
+    await stack.db.update(productionJobs).set({ status: 'scrapped' }).where(eq(productionJobs.id, jobId));
     const repeat = await inspect(jobId, {
       id,
       stage: 'in_process',
