@@ -10,7 +10,8 @@ import {
   ProductionEventAcceptedSchema,
   ProductionEventSchema,
 } from './job-schemas.js';
-import { recordInspection, reportProductionEvent } from './shop-floor-events.js';
+import { recordInspection } from './job-inspections.js';
+import { reportProductionEvent } from './job-events.js';
 
 /** Shop-floor terminals report job events and inspections; each is recorded once and told to the job's order. */
 export const productionJobRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (

@@ -3,7 +3,8 @@ import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { inspections, productionEvents, productionJobs, warehouseEvents } from '../../db/schema.js';
 import { deliverWarehouseEvent } from '../warehouse/warehouse-events.js';
-import { deliverInspection, deliverProductionEvent } from './shop-floor-events.js';
+import { deliverProductionEvent } from './job-events.js';
+import { deliverInspection } from './job-inspections.js';
 
 /** One recorded device event whose order was not told yet, and how to tell it. */
 interface Owed {

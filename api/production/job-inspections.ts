@@ -1,58 +1,14 @@
-import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { inspections, productionEvents, productionSpecs } from '../../db/schema.js';
 import type { Database } from '../../db/client.js';
-import { inspections, productionEvents, productionJobs, productionSpecs } from '../../db/schema.js';
-import { judgeInspection, type ProductionJobStatus } from '../../domain/production.js';
-import { productionNewsSignal, type ProductionInspection, type ProductionJobEvent } from '../../workflows/messages.js';
+import { judgeInspection } from '../../domain/production.js';
+import { productionNewsSignal, type ProductionInspection } from '../../workflows/messages.js';
 import { Problem } from '../problems.js';
 import { tellOrder } from '../tell-order.js';
-import type { InspectionBody, ProductionEventBody } from './job-schemas.js';
+import type { InspectionBody } from './job-schemas.js';
+import { findJob, idTaken, NOT_INSPECTABLE, type ShopFloorDeps } from './shop-floor-jobs.js';
 
-type ProductionEventRow = typeof productionEvents.$inferSelect;
 type InspectionRow = typeof inspections.$inferSelect;
-
-/** What recording and delivering shop-floor news needs. */
-export interface ShopFloorDeps {
-  db: Database;
-  temporal: Client;
-  onRefused?: (error: unknown) => void;
-}
-
-/** Jobs that take no more factory events: finished or abandoned. */
-const CLOSED: ReadonlySet<ProductionJobStatus> = new Set(['done', 'scrapped', 'cancelled']);
-/** Jobs that cannot be inspected: closed, or not started. */
-const NOT_INSPECTABLE: ReadonlySet<ProductionJobStatus> = new Set([...CLOSED, 'planned']);
-
-async function findJob(db: Database, jobId: string) {
-  const [job] = await db
-    .select({
-      id: productionJobs.id,
-      orderId: productionJobs.orderId,
-      sku: productionJobs.sku,
-      status: productionJobs.status,
-    })
-    .from(productionJobs)
-    .where(eq(productionJobs.id, jobId));
-  if (!job) throw new Problem(404, 'job-not-found', 'Production job not found', `There is no production job ${jobId}.`);
-  return job;
-}
-
-const idTaken = (what: string, id: string, jobId: string) =>
-  new Problem(
-    409,
-    `${what}-id-taken`,
-    `The ${what} id is already used`,
-    `${what} ${id} was recorded for job ${jobId}.`,
-  );
-
-/** The workflow's message for a recorded factory event. */
-export const productionEventNews = (row: ProductionEventRow): ProductionJobEvent => ({
-  eventId: row.id,
-  kind: row.type,
-  jobId: row.jobId,
-  ...(row.progress === null ? {} : { progress: row.progress }),
-  occurredAt: row.occurredAt.toISOString(),
-});
 
 /** The workflow's message for a recorded inspection. */
 export const inspectionNews = (row: InspectionRow): ProductionInspection => ({
@@ -66,23 +22,6 @@ export const inspectionNews = (row: InspectionRow): ProductionInspection => ({
   at: row.at.toISOString(),
 });
 
-/** Tells the job's order about a recorded factory event; marks it delivered unless Temporal refused. */
-export async function deliverProductionEvent(deps: ShopFloorDeps, orderId: string, row: ProductionEventRow) {
-  const told = await tellOrder(
-    deps.temporal,
-    orderId,
-    productionNewsSignal,
-    [productionEventNews(row)],
-    deps.onRefused,
-  );
-  if (told)
-    await deps.db
-      .update(productionEvents)
-      .set({ deliveredAt: new Date() })
-      .where(and(eq(productionEvents.id, row.id), isNull(productionEvents.deliveredAt)));
-  return told;
-}
-
 /** Tells the job's order about a recorded inspection; marks it delivered unless Temporal refused. */
 export async function deliverInspection(deps: ShopFloorDeps, orderId: string, row: InspectionRow) {
   const told = await tellOrder(deps.temporal, orderId, productionNewsSignal, [inspectionNews(row)], deps.onRefused);
@@ -92,50 +31,6 @@ export async function deliverInspection(deps: ShopFloorDeps, orderId: string, ro
       .set({ deliveredAt: new Date() })
       .where(and(eq(inspections.id, row.id), isNull(inspections.deliveredAt)));
   return told;
-}
-
-/**
- * Records a factory event for a job once (its id is the key) and tells the job's order. A repeated id
- * changes nothing; a job that is done, scrapped or cancelled takes no more events (409).
- */
-export async function reportProductionEvent(
-  deps: ShopFloorDeps,
-  jobId: string,
-  event: ProductionEventBody,
-  reportedBy: string,
-): Promise<{ id: string; jobId: string; duplicate: boolean }> {
-  const { db } = deps;
-  const job = await findJob(db, jobId);
-  const repeat = async () => {
-    const [earlier] = await db.select().from(productionEvents).where(eq(productionEvents.id, event.id));
-    if (earlier && earlier.jobId !== job.id) throw idTaken('event', event.id, earlier.jobId);
-    return earlier ? { id: event.id, jobId: job.id, duplicate: true } : undefined;
-  };
-  const earlier = await repeat();
-  if (earlier) return earlier;
-  if (CLOSED.has(job.status))
-    throw new Problem(
-      409,
-      'job-closed',
-      'The job is closed',
-      `Job ${job.id} is ${job.status}: it takes no more events.`,
-    );
-  const [row] = await db
-    .insert(productionEvents)
-    .values({
-      id: event.id,
-      jobId: job.id,
-      type: event.type,
-      progress: event.progress ?? null,
-      occurredAt: new Date(event.occurredAt),
-      reportedBy,
-    })
-    .onConflictDoNothing()
-    .returning();
-  // Inserted by a concurrent copy of this request in between: that one delivers it.
-  if (!row) return (await repeat())!;
-  await deliverProductionEvent(deps, job.orderId, row);
-  return { id: row.id, jobId: job.id, duplicate: false };
 }
 
 /** Whether the job's latest start or completion reported is a completion (and none came after it). */
