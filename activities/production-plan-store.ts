@@ -250,3 +250,114 @@ function toScheduled(row: JobRow) {
 }
 
 const toScheduledRow = (row: JobRow) => ({ ...toScheduled(row), row });
+
+/** A work centre as support manages it. */
+export interface WorkCentreView {
+  id: string;
+  name: string;
+  dailyCapacity: number;
+}
+
+/** Sets a work centre's daily working minutes and replans it from `now`; null when there is no such work centre. */
+export async function changeDailyCapacity(
+  db: Database,
+  input: { workCentreId: string; dailyCapacityMinutes: number; now: string },
+): Promise<{ workCentre: WorkCentreView; replanned: ReplannedOrder[] } | null> {
+  return db.transaction(async (tx) => {
+    const [centre] = await tx.select().from(workCentres).where(eq(workCentres.id, input.workCentreId));
+    if (!centre) return null;
+    const { replanned } = await replanAround(tx, { workCentreIds: [centre.id], now: input.now }, () =>
+      tx
+        .update(workCentres)
+        .set({ dailyCapacityMinutes: input.dailyCapacityMinutes })
+        .where(eq(workCentres.id, centre.id)),
+    );
+    return {
+      workCentre: { id: centre.id, name: centre.name, dailyCapacity: input.dailyCapacityMinutes },
+      replanned,
+    };
+  });
+}
+
+/** Why a resequencing was refused: the listed job (by its index in the list) and the reason. */
+export interface ResequenceIssue {
+  index: number;
+  message: string;
+}
+
+/** What resequencing a work centre's plan gave. */
+export type ResequenceOutcome =
+  | { kind: 'unknown_work_centre' }
+  | { kind: 'refused'; issues: ResequenceIssue[] }
+  | { kind: 'resequenced'; plan: WorkCentrePlan; replanned: ReplannedOrder[] };
+
+/** Rolls a resequencing back from inside its transaction. */
+class ResequenceRefused extends Error {
+  constructor(readonly issues: ResequenceIssue[]) {
+    super('resequencing refused');
+  }
+}
+
+/**
+ * Puts the listed planned jobs of a work centre first, in the given order, and the other planned jobs
+ * after them in their old order; then replans from `now`. Urgency still comes first: listed jobs lead
+ * their urgency class, and a regular job listed before an urgent one is refused, as is a job that is
+ * unknown, not planned, or in another work centre. Jobs under way keep their place.
+ */
+export async function resequenceWorkCentre(
+  db: Database,
+  input: { workCentreId: string; jobIds: string[]; now: string },
+): Promise<ResequenceOutcome> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [centre] = await tx.select().from(workCentres).where(eq(workCentres.id, input.workCentreId));
+      if (!centre) return { kind: 'unknown_work_centre' as const };
+      const { replanned } = await replanAround(tx, { workCentreIds: [centre.id], now: input.now }, async () => {
+        const listed = await tx
+          .select()
+          .from(productionJobs)
+          .where(inArray(productionJobs.id, input.jobIds))
+          .orderBy(asc(productionJobs.id));
+        const byId = new Map(listed.map((job) => [job.id, job]));
+        const issues = input.jobIds.flatMap((id, index): ResequenceIssue[] => {
+          const job = byId.get(id);
+          if (!job) return [{ index, message: `${id} is not a production job` }];
+          if (job.workCentreId !== centre.id)
+            return [{ index, message: `${id} is planned in ${job.workCentreId}, not ${centre.id}` }];
+          if (job.status !== 'planned')
+            return [{ index, message: `${id} is ${job.status}: only planned jobs can be resequenced` }];
+          const regularBefore = input.jobIds.slice(0, index).find((earlier) => byId.get(earlier)?.urgent === false);
+          if (job.urgent && regularBefore)
+            return [
+              {
+                index,
+                message: `${id} is urgent but listed after the regular job ${regularBefore}: an urgent job goes before every planned regular job`,
+              },
+            ];
+          return [];
+        });
+        if (issues.length > 0) throw new ResequenceRefused(issues);
+        const planned = await tx
+          .select()
+          .from(productionJobs)
+          .where(and(eq(productionJobs.workCentreId, centre.id), eq(productionJobs.status, 'planned')))
+          .orderBy(asc(productionJobs.sequence), asc(productionJobs.id))
+          .for('update');
+        const rest = planOrder(planned.map(toScheduledRow))
+          .map(({ row }) => row.id)
+          .filter((id) => !input.jobIds.includes(id));
+        const first = await nextSequence(tx, centre.id);
+        for (const [offset, id] of [...input.jobIds, ...rest].entries())
+          await tx
+            .update(productionJobs)
+            .set({ sequence: first + offset })
+            .where(eq(productionJobs.id, id));
+      });
+      const [plan] = await readWorkCentrePlans(tx, centre.id);
+      return { kind: 'resequenced' as const, plan: plan!, replanned };
+    });
+  } catch (error) {
+    if (error instanceof ResequenceRefused) return { kind: 'refused', issues: error.issues };
+    throw error;
+  }
+}
