@@ -102,12 +102,15 @@ async function promisedDates(tx: Reader, orderIds: string[]): Promise<Map<string
   const dates = new Map<string, string | null>(orderIds.map((id) => [id, null]));
   if (orderIds.length === 0) return dates;
   const rows = await tx
-    .select({ orderId: productionJobs.orderId, lastEnd: sql<Date>`max(${productionJobs.plannedEnd})` })
+    .select({
+      orderId: productionJobs.orderId,
+      lastEnd: sql<Date>`max(${productionJobs.plannedEnd})`.mapWith(productionJobs.plannedEnd),
+    })
     .from(productionJobs)
     .where(and(inArray(productionJobs.orderId, orderIds), notInArray(productionJobs.status, ABANDONED)))
     .groupBy(productionJobs.orderId)
     .orderBy(asc(productionJobs.orderId));
-  for (const row of rows) dates.set(row.orderId, promisedDateOf([{ plannedEnd: new Date(row.lastEnd).toISOString() }]));
+  for (const row of rows) dates.set(row.orderId, promisedDateOf([{ plannedEnd: row.lastEnd.toISOString() }]));
   return dates;
 }
 
