@@ -55,11 +55,11 @@ export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'd
         const lines = await madeToOrderLines(tx, input.orderId);
         if (lines.length === 0)
           throw ApplicationFailure.nonRetryable(`order ${input.orderId} has no made-to-order line`, 'NothingToProduce');
-        await lockMaterials(tx, await billedMaterials(tx, [...new Set(lines.map((line) => line.sku))]));
         const { replanned } = await replanAround(
           tx,
           { workCentreIds: lines.map((line) => line.workCentreId), now: input.now, actingOrderId: input.orderId },
           async () => {
+            await lockMaterials(tx, await billedMaterials(tx, [...new Set(lines.map((line) => line.sku))]));
             for (const line of lines)
               await addJob(tx, {
                 ...line,
@@ -150,16 +150,16 @@ export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'd
           throw notAllowed(`job ${job.id} is ${job.status}: it cannot be scrapped`);
         const [spec] = await tx.select().from(productionSpecs).where(eq(productionSpecs.sku, job.sku));
         if (!spec) throw missingSpec(job.sku);
-        const held = await tx
-          .select({ materialId: jobMaterials.materialId })
-          .from(jobMaterials)
-          .where(eq(jobMaterials.jobId, job.id))
-          .orderBy(asc(jobMaterials.materialId));
-        await lockMaterials(tx, [...held.map((row) => row.materialId), ...(await billedMaterials(tx, [job.sku]))]);
         const { result: replacementId, replanned } = await replanAround(
           tx,
           { workCentreIds: [job.workCentreId, spec.workCentreId], now: input.now, actingOrderId: input.orderId },
           async () => {
+            const held = await tx
+              .select({ materialId: jobMaterials.materialId })
+              .from(jobMaterials)
+              .where(eq(jobMaterials.jobId, job.id))
+              .orderBy(asc(jobMaterials.materialId));
+            await lockMaterials(tx, [...held.map((row) => row.materialId), ...(await billedMaterials(tx, [job.sku]))]);
             await tx.update(productionJobs).set({ status: 'scrapped' }).where(eq(productionJobs.id, job.id));
             await settleMaterials(tx, [job.id], 'consumed');
             const id = await replacementIdFor(tx, job);
@@ -260,7 +260,10 @@ async function billedMaterials(tx: Transaction, skus: string[]): Promise<string[
   return rows.map((row) => row.materialId);
 }
 
-/** Locks materials in the one order every material writer uses, ascending id (after any work centre lock). */
+/**
+ * Locks materials in the one order every material writer uses, ascending id. Lock order across the
+ * production tables: the order row, then its work centres (by id), then materials (by id), then jobs.
+ */
 async function lockMaterials(tx: Transaction, materialIds: string[]): Promise<void> {
   if (materialIds.length === 0) return;
   await tx
