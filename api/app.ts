@@ -26,6 +26,7 @@ import { orderChangeRoutes } from './orders/change-routes.js';
 import { orderListRoutes } from './orders/list-routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { productionJobRoutes } from './production/job-routes.js';
+import { productionPlanRoutes } from './production/plan-routes.js';
 import { requestDeadline } from './deadline.js';
 import { refuseHostileText } from './hostile-text.js';
 import { safeLoggerOptions } from './log-safety.js';
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
   await app.register(satisfactionRoutes, { db: deps.db, auth });
   await app.register(followUpRoutes, { db: deps.db, auth });
+  await app.register(productionPlanRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(paymentWebhookRoutes, {
     db: deps.db,
     temporal: deps.temporal,

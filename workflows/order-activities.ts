@@ -43,6 +43,10 @@ const SUMMARIES: Record<keyof OrderActivities, string> = {
   recordFeedback: 'record feedback',
   recordOrderProgress: 'record timeline entry',
   flagEndedOrder: 'flag ended order',
+  planProduction: 'plan production jobs',
+  cancelProduction: 'cancel production jobs',
+  replaceScrappedJob: 'replace scrapped job',
+  finishProduction: 'use up job material',
 };
 
 /**

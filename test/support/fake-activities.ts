@@ -161,6 +161,28 @@ export function createFakeActivities() {
       kept('flagEndedOrder', input);
       return { flagged: true };
     },
+    async planProduction(input) {
+      kept('planProduction', input);
+      return { jobs: [], promisedDate: input.now.slice(0, 10), materialOrders: [], replanned: [] };
+    },
+    async cancelProduction(input) {
+      kept('cancelProduction', input);
+      return { cancelledJobs: [], replanned: [] };
+    },
+    async replaceScrappedJob(input) {
+      kept('replaceScrappedJob', input);
+      const job = { id: `${input.jobId}-R1`, sku: 'TEST', quantity: 1, workCentre: 'WC-TEST', lineNo: 1 };
+      return {
+        job: { ...job, plannedStart: input.now, plannedEnd: input.now },
+        promisedDate: input.now.slice(0, 10),
+        materialOrders: [],
+        replanned: [],
+      };
+    },
+    async finishProduction(input) {
+      kept('finishProduction', input);
+      return { consumed: 0 };
+    },
   };
   return { activities, worldOf };
 }
