@@ -49,15 +49,16 @@ export function createOrderEditActivities({ db, pricingRules }: Pick<ActivityDep
       .select({ previous: count() })
       .from(orders)
       .where(and(eq(orders.customerId, order.customerId), lt(orders.id, order.id)));
+    const lines = catalogLines(requested, catalog);
     return {
       ok: true,
       revised: {
-        lines: catalogLines(requested, catalog),
+        lines,
         pricing: priced.breakdown,
         review: assessRisk({
           type: order.type,
           total: priced.breakdown.total,
-          lines: requested,
+          lines,
           previousOrders: history?.previous ?? 0,
         }),
       },

@@ -18,7 +18,7 @@ export interface LineProblem {
 
 /**
  * Checks requested lines against the catalog as it is now: each product exists, is still sold,
- * is made to order only on custom orders, and is priced in the shop's currency.
+ * is made to order only on custom and urgent orders (never regular ones), and is priced in the shop's currency.
  */
 export function checkCatalogLines(
   lines: ReadonlyArray<{ sku: string }>,
@@ -31,8 +31,8 @@ export function checkCatalogLines(
     const path = ['lines', index, 'sku'];
     if (!product) return [{ path, message: 'is not in the catalog' }];
     if (!product.active) return [{ path, message: 'is no longer sold' }];
-    if (product.madeToOrder && orderType !== 'custom')
-      return [{ path, message: 'is made to order: place it as a custom order' }];
+    if (product.madeToOrder && orderType === 'regular')
+      return [{ path, message: 'is made to order: place it as a custom or urgent order' }];
     if (product.currency !== currency)
       return [{ path, message: `is priced in ${product.currency}, the shop sells in ${currency}` }];
     return [];

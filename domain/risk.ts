@@ -26,14 +26,14 @@ export function assessRisk(
   order: {
     type: 'regular' | 'custom' | 'urgent';
     total: number;
-    lines: ReadonlyArray<{ sku: string; quantity: number }>;
+    lines: ReadonlyArray<{ sku: string; quantity: number; madeToOrder?: boolean }>;
     previousOrders: number;
   },
   rules: RiskRules = DEFAULT_RISK_RULES,
 ): Review {
   const reasons: ReviewReason[] = [];
   // Made-to-order work is costly to undo: a person checks the specification first.
-  if (order.type === 'custom') reasons.push('custom_order');
+  if (order.type === 'custom' || order.lines.some((line) => line.madeToOrder)) reasons.push('custom_order');
   if (order.previousOrders === 0 && order.total >= rules.largeFirstOrderFrom) reasons.push('large_first_order');
   if (order.total >= rules.largeOrderFrom) reasons.push('large_order');
   const unitsBySku = new Map<string, number>();

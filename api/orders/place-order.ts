@@ -96,15 +96,15 @@ export async function placeOrder(
   const breakdown = pricing.breakdown;
 
   const [history] = await db.select({ previous: count() }).from(orders).where(eq(orders.customerId, customer.id));
+  const lines = catalogLines(request.lines, catalog);
   const review = assessRisk({
     type: request.type,
     total: breakdown.total,
-    lines: request.lines,
+    lines,
     previousOrders: history?.previous ?? 0,
   });
 
   const orderId = `ord_${ulid()}`;
-  const lines = catalogLines(request.lines, catalog);
   const input: OrderWorkflowInput = {
     orderId,
     placedAt: new Date().toISOString(),

@@ -94,7 +94,7 @@ describe('POST /v1/orders', () => {
     expect(response.statusCode).toBe(422);
     expect(response.json().errors).toEqual([
       { path: 'lines[0].sku', message: 'is not in the catalog' },
-      { path: 'lines[1].sku', message: 'is made to order: place it as a custom order' },
+      { path: 'lines[1].sku', message: 'is made to order: place it as a custom or urgent order' },
     ]);
 
     const coupon = await postOrder(
