@@ -5,6 +5,7 @@ import { createNotificationActivities } from './notifications.js';
 import { createOrderEditActivities } from './order-edits.js';
 import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payments.js';
+import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
 import { createShippingActivities } from './shipping.js';
 import { failFastOnDataErrors } from './permanent-failures.js';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoicingActivities(deps),
     ...createNotificationActivities(deps),
     ...createSurveyActivities(deps),
+    ...createProductionJobActivities(deps),
     ...createProductionPlanningActivities(deps),
   });
 }

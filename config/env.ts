@@ -125,6 +125,8 @@ const EnvSchema = z.object({
   POLICY_PARCEL_LOST_AFTER: DurationSchema.prefault('30d'),
   POLICY_RETURN_WINDOW: DurationSchema.prefault('14d'),
   POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
+  POLICY_PRODUCTION_OVERDUE_AFTER: DurationSchema.prefault('14d'),
+  POLICY_MAX_REWORK_ROUNDS: z.coerce.number().int().min(0).max(10).prefault(2),
   API_REQUEST_TIMEOUT: DurationSchema.prefault('10s'),
   API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -190,6 +192,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       parcelLostAfterMs: env.POLICY_PARCEL_LOST_AFTER,
       returnWindowMs: env.POLICY_RETURN_WINDOW,
       surveyWindowMs: env.POLICY_SURVEY_WINDOW,
+      productionOverdueAfterMs: env.POLICY_PRODUCTION_OVERDUE_AFTER,
+      maxReworkRounds: env.POLICY_MAX_REWORK_ROUNDS,
     },
   };
 }

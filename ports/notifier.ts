@@ -14,7 +14,10 @@ export interface Notification {
     | 'stock_shortage'
     | 'order_edited'
     | 'extra_payment_requested'
-    | 'order_split';
+    | 'order_split'
+    | 'production_planned'
+    | 'production_replanned'
+    | 'production_late';
   channel: 'email' | 'sms' | 'phone' | 'online';
   recipient: string;
   /** Same key, same message: a retried send is not sent twice. */

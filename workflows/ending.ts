@@ -3,6 +3,7 @@ import type { CancelResult, OrderState } from './messages.js';
 import { drainPayments, giveBack } from './money.js';
 import { activities } from './order-activities.js';
 import type { OrderRun, UndoableStep } from './order-run.js';
+import { tellReplanned } from './production.js';
 
 /** The statuses an order ends in. */
 export type FinalStatus = 'cancelled' | 'failed' | 'completed' | 'returned';
@@ -37,7 +38,7 @@ export function completed(reason: string): Ending {
 }
 
 /**
- * Undoes what the order did, in reverse: carrier booking, stock, payment, invoice, points.
+ * Undoes what the order did, in reverse: carrier booking, production, stock, payment, invoice, points.
  * Each step is idempotent and runs even if the workflow is being cancelled.
  */
 async function compensate(run: OrderRun, reason: string): Promise<Omit<CancelResult, 'status' | 'reason'>> {
@@ -53,6 +54,15 @@ async function compensate(run: OrderRun, reason: string): Promise<Omit<CancelRes
     if ((state.shipment || began('book')) && !pickedUp && (await activities.cancelShipment({ orderId })).cancelled) {
       if (state.shipment) state.shipment.status = 'cancelled';
       undone.push('shipment_cancelled');
+    }
+    if (state.production || began('produce')) {
+      const { cancelledJobs, replanned } = await activities.cancelProduction({
+        orderId,
+        now: new Date().toISOString(),
+      });
+      for (const job of state.production?.jobs ?? []) if (cancelledJobs.includes(job.id)) job.status = 'cancelled';
+      if (cancelledJobs.length > 0) undone.push('production_cancelled');
+      await tellReplanned(run, replanned, 'order_cancelled');
     }
     // Goods the carrier already has are not back on the shelf.
     if (

@@ -43,10 +43,11 @@ const SUMMARIES: Record<keyof OrderActivities, string> = {
   recordFeedback: 'record feedback',
   recordOrderProgress: 'record timeline entry',
   flagEndedOrder: 'flag ended order',
-  planProduction: 'plan production jobs',
-  cancelProduction: 'cancel production jobs',
-  replaceScrappedJob: 'replace scrapped job',
-  finishProduction: 'use up job material',
+  updateProductionJob: 'update production job',
+  planProduction: 'plan production',
+  cancelProduction: 'cancel production',
+  replaceScrappedJob: 'remake scrapped job',
+  finishProduction: 'consume job materials',
 };
 
 /**

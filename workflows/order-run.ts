@@ -8,6 +8,7 @@ import type {
   OrderState,
   OrderWorkflowInput,
   PaymentEvent,
+  ProductionNews,
   ShipmentEvent,
   ShortageResolution,
 } from './messages.js';
@@ -15,7 +16,7 @@ import { activities, permanentFailure, timeline } from './order-activities.js';
 import { FlaggedKey, OrderStatusKey } from './search-attributes.js';
 
 /** A step whose effect must be undone on cancellation even when its answer never reached the workflow. */
-export type UndoableStep = 'reserve' | 'book' | 'invoice';
+export type UndoableStep = 'reserve' | 'book' | 'invoice' | 'produce';
 
 /** Thrown at a checkpoint to leave the lifecycle once a cancellation was accepted. */
 export class CancelledOnRequest extends Error {}
@@ -48,6 +49,8 @@ export interface OrderRun {
   readonly state: OrderState;
   readonly paymentInbox: PaymentEvent[];
   readonly shipmentInbox: ShipmentEvent[];
+  /** Factory, inspection and plan news of the order's production jobs, in arrival order. */
+  readonly productionInbox: ProductionNews[];
   readonly pendingEdits: PendingEdit[];
   /** The first survey answer, until the after-delivery stage records it. */
   feedbackInbox: Feedback | null;
@@ -81,6 +84,7 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     state,
     paymentInbox: [],
     shipmentInbox,
+    productionInbox: [],
     pendingEdits: [],
     feedbackInbox: null,
     attempted: new Set(),

@@ -11,15 +11,16 @@ import { afterDelivery } from './stages/after-delivery.js';
 import { confirm } from './stages/confirmation.js';
 import { fulfil } from './stages/fulfilment.js';
 import { collectPayment } from './stages/payment.js';
+import { produce } from './stages/production.js';
 import { reserve } from './stages/reserve.js';
 import { track } from './stages/transit.js';
 import { verify } from './stages/verify.js';
 import { cancelFromTemporal, handleSupportRequests } from './support.js';
 
 /** The stages before delivery, in business order: each returns how the order ends, or null to hand it to the next. */
-const STAGES_TO_DELIVERY = [verify, reserve, collectPayment, confirm, fulfil, track] as const;
+const STAGES_TO_DELIVERY = [verify, reserve, collectPayment, confirm, produce, fulfil, track] as const;
 
-/** One order from placement to its outcome: verify, reserve, pay, confirm, ship, invoice, deliver, survey, complete. */
+/** One order from placement to its outcome: verify, reserve, pay, confirm, make (custom lines), ship, invoice, deliver, survey, complete. */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const run = startOrderRun(input);
   handleEdits(run);

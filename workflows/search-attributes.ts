@@ -17,6 +17,9 @@ export const HoldReasonKey = defineSearchAttributeKey('HoldReason', SearchAttrib
 /** True when an order needs a person's attention. */
 export const FlaggedKey = defineSearchAttributeKey('Flagged', SearchAttributeType.BOOL);
 
+/** True once a made-to-order job of the order ran past its planned end. */
+export const ProductionLateKey = defineSearchAttributeKey('ProductionLate', SearchAttributeType.BOOL);
+
 /** Every custom search attribute the project registers, with the CLI's type names. */
 export const ORDER_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: string }> = [
   { name: OrderStatusKey.name, cliType: 'Keyword' },
@@ -27,6 +30,7 @@ export const ORDER_SEARCH_ATTRIBUTES: ReadonlyArray<{ name: string; cliType: str
   { name: PriorityKey.name, cliType: 'Int' },
   { name: HoldReasonKey.name, cliType: 'Keyword' },
   { name: FlaggedKey.name, cliType: 'Bool' },
+  { name: ProductionLateKey.name, cliType: 'Bool' },
 ];
 
 /** The workflow id of an order: one workflow per order, forever. */

@@ -1,19 +1,39 @@
 import { setHandler } from '@temporalio/workflow';
-import { feedbackSubmittedSignal, paymentEventSignal, shipmentEventSignal } from './messages.js';
+import { TERMINAL_STATUSES } from '../domain/order-status.js';
+import {
+  feedbackSubmittedSignal,
+  paymentEventSignal,
+  productionNewsSignal,
+  shipmentEventSignal,
+  warehouseScanSignal,
+} from './messages.js';
 import type { OrderRun } from './order-run.js';
 
-/** Takes in the outside world's news of an order (payments, tracking, survey answers), each event once, for its stage to handle. */
+/** Takes in the outside world's news of an order (payments, tracking, production, survey answers), each event once, for its stage to handle. */
 export function listenForNews(run: OrderRun): void {
   const seenEventIds = new Set<string>();
+  const firstTime = (eventId: string) => {
+    if (seenEventIds.has(eventId)) return false;
+    seenEventIds.add(eventId);
+    return true;
+  };
   setHandler(paymentEventSignal, (event) => {
-    if (seenEventIds.has(event.eventId)) return;
-    seenEventIds.add(event.eventId);
-    run.paymentInbox.push(event);
+    if (firstTime(event.eventId)) run.paymentInbox.push(event);
   });
   setHandler(shipmentEventSignal, (event) => {
-    if (seenEventIds.has(event.eventId)) return;
-    seenEventIds.add(event.eventId);
-    run.shipmentInbox.push(event);
+    if (firstTime(event.eventId)) run.shipmentInbox.push(event);
+  });
+  setHandler(productionNewsSignal, (news) => {
+    if (firstTime(news.eventId)) run.productionInbox.push(news);
+  });
+  // A scan changes nothing the order decides: it goes straight onto the timeline, whatever stage the order is in.
+  setHandler(warehouseScanSignal, async (scan) => {
+    if (!firstTime(scan.eventId) || TERMINAL_STATUSES.has(run.state.status)) return;
+    const { eventId, type, warehouseId, device, occurredAt } = scan;
+    await run.record('note', `warehouse_${type}`, run.state.status, {
+      actor: device ?? 'warehouse',
+      detail: { eventId, warehouseId, occurredAt },
+    });
   });
   setHandler(feedbackSubmittedSignal, (feedback) => {
     run.feedbackInbox ??= feedback;

@@ -1,6 +1,8 @@
 import type { OrderActivities } from '../../activities/index.js';
 import type { Shortage } from '../../domain/order-lines.js';
 
+type ReserveInput = Parameters<OrderActivities['reserveStock']>[0];
+
 /** What the outside world does for one order in a workflow-level test. */
 export interface FakeWorld {
   /** Problems verifyContactInfo reports until a correction or edit arrives (none: contact is fine). */
@@ -9,6 +11,8 @@ export interface FakeWorld {
   shortages: Shortage[];
   /** When the carrier expects to deliver, relative to booking. */
   etaInMs: number;
+  /** How long after planning each production job is planned to end. */
+  jobInMs: number;
   /** Every activity call, in order, with its input. */
   calls: Array<{ name: keyof OrderActivities; input: unknown }>;
 }
@@ -22,7 +26,7 @@ export function createFakeActivities() {
   const worldOf = (orderId: string) => {
     let world = worlds.get(orderId);
     if (!world) {
-      world = { contactProblems: [], shortages: [], etaInMs: 60_000, calls: [] };
+      world = { contactProblems: [], shortages: [], etaInMs: 60_000, jobInMs: 60_000, calls: [] };
       worlds.set(orderId, world);
     }
     return world;
@@ -47,13 +51,16 @@ export function createFakeActivities() {
     async reserveStock(input) {
       const { shortages } = kept('reserveStock', input);
       if (shortages.length > 0) return { ok: false, shortages };
-      const allocations = input.lines.map((line) => ({
-        lineNo: line.lineNo,
-        sku: line.sku,
-        lotId: 1,
-        warehouseId: 'WH-TEST',
-        quantity: line.quantity,
-      }));
+      // Made-to-order lines are made, not taken from stock.
+      const allocations = input.lines
+        .filter((line) => !line.madeToOrder)
+        .map((line) => ({
+          lineNo: line.lineNo,
+          sku: line.sku,
+          lotId: 1,
+          warehouseId: 'WH-TEST',
+          quantity: line.quantity,
+        }));
       return { ok: true, allocations };
     },
     async reviseReservation(input) {
@@ -61,8 +68,9 @@ export function createFakeActivities() {
       return { ok: true, allocations: [] };
     },
     async releaseStock(input) {
-      kept('releaseStock', input);
-      return { releasedUnits: 1 };
+      const { calls } = kept('releaseStock', input);
+      const reserved = calls.find((call) => call.name === 'reserveStock')?.input as ReserveInput | undefined;
+      return { releasedUnits: reserved?.lines.filter((line) => !line.madeToOrder).length ?? 0 };
     },
     async commitStock(input) {
       kept('commitStock', input);
@@ -157,31 +165,54 @@ export function createFakeActivities() {
     async recordOrderProgress(entry) {
       kept('recordOrderProgress', entry);
     },
-    async flagEndedOrder(input) {
-      kept('flagEndedOrder', input);
-      return { flagged: true };
-    },
     async planProduction(input) {
-      kept('planProduction', input);
-      return { jobs: [], promisedDate: input.now.slice(0, 10), materialOrders: [], replanned: [] };
+      const { jobInMs, calls } = kept('planProduction', input);
+      const placed = calls.find((call) => call.name === 'verifyOrder');
+      const skus = (placed?.input as { skus?: string[] } | undefined)?.skus ?? ['MADE-SKU'];
+      const plannedEnd = new Date(Date.parse(input.now) + jobInMs).toISOString();
+      const jobs = [
+        {
+          id: `${input.orderId}-J1`,
+          sku: skus[0]!,
+          quantity: 1,
+          workCentre: 'WC-TEST',
+          lineNo: 1,
+          plannedStart: input.now,
+          plannedEnd,
+        },
+      ];
+      return { jobs, promisedDate: plannedEnd.slice(0, 10), materialOrders: [], replanned: [] };
     },
     async cancelProduction(input) {
-      kept('cancelProduction', input);
-      return { cancelledJobs: [], replanned: [] };
+      const { calls } = kept('cancelProduction', input);
+      const planned = calls.some((call) => call.name === 'planProduction');
+      return { cancelledJobs: planned ? [`${input.orderId}-J1`] : [], replanned: [] };
     },
     async replaceScrappedJob(input) {
-      kept('replaceScrappedJob', input);
-      const job = { id: `${input.jobId}-R1`, sku: 'TEST', quantity: 1, workCentre: 'WC-TEST', lineNo: 1 };
-      return {
-        job: { ...job, plannedStart: input.now, plannedEnd: input.now },
-        promisedDate: input.now.slice(0, 10),
-        materialOrders: [],
-        replanned: [],
+      const { jobInMs } = kept('replaceScrappedJob', input);
+      const plannedEnd = new Date(Date.parse(input.now) + jobInMs).toISOString();
+      const job = {
+        id: `${input.jobId}-R1`,
+        sku: 'MADE-SKU',
+        quantity: 1,
+        workCentre: 'WC-TEST',
+        lineNo: 1,
+        plannedStart: input.now,
+        plannedEnd,
       };
+      return { job, promisedDate: plannedEnd.slice(0, 10), materialOrders: [], replanned: [] };
     },
     async finishProduction(input) {
       kept('finishProduction', input);
-      return { consumed: 0 };
+      return { consumed: 1 };
+    },
+    async updateProductionJob(input) {
+      // Job ids are the order id, then -J and the line (and -R for a remade job).
+      kept('updateProductionJob', { ...input, orderId: input.jobId.split('-J')[0]! });
+    },
+    async flagEndedOrder(input) {
+      kept('flagEndedOrder', input);
+      return { flagged: true };
     },
   };
   return { activities, worldOf };

@@ -1,10 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, inject, it } from 'vitest';
-import { loadConfig } from '../../config/env.js';
+import { describe, it } from 'vitest';
 import type { OrderPolicy } from '../../domain/policy.js';
-import { payloadDataConverter } from '../../temporal/connection.js';
 import {
   cancelOrderUpdate,
   feedbackSubmittedSignal,
@@ -12,11 +7,8 @@ import {
   paymentEventSignal,
   shipmentEventSignal,
   type OrderState,
-  type OrderWorkflowInput,
 } from '../../workflows/messages.js';
-import type { orderWorkflow } from '../../workflows/order.js';
-import { orderWorkflowId } from '../../workflows/search-attributes.js';
-import { createFakeActivities, type FakeWorld } from '../support/fake-activities.js';
+import { called, capture, timelineNames, TOTAL, tracking, useWorkflowAlone } from '../support/workflow-alone.js';
 
 // Beside the HTTP tests: the order workflow alone, on the real dev server, with in-memory activities
 // that answer at once, so every stage's deadline can be milliseconds long.
@@ -31,99 +23,8 @@ const POLICY: OrderPolicy = {
   returnWindowMs: WINDOW_MS,
   surveyWindowMs: WINDOW_MS / 2,
 };
-const TOTAL = 1_000;
 
-const { activities, worldOf } = createFakeActivities();
-const taskQueue = `stage-deadlines-${randomUUID()}`;
-let worker: Worker;
-let running: Promise<void>;
-let client: Client;
-let connection: Connection;
-
-beforeAll(async () => {
-  const { temporal } = loadConfig({ NODE_ENV: 'test' });
-  const dataConverter = payloadDataConverter(temporal);
-  worker = await Worker.create({
-    connection: await NativeConnection.connect({ address: inject('temporalAddress') }),
-    taskQueue,
-    activities,
-    dataConverter,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  running = worker.run();
-  connection = await Connection.connect({ address: inject('temporalAddress') });
-  client = new Client({ connection, dataConverter });
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-});
-
-/** Starts an order's workflow with the short policy; `world` sets what the outside world answers. */
-async function startOrder(
-  options: { review?: boolean; backorderOf?: string; world?: Partial<FakeWorld>; policy?: Partial<OrderPolicy> } = {},
-) {
-  const orderId = `wf-${randomUUID()}`;
-  Object.assign(worldOf(orderId), options.world);
-  const input: OrderWorkflowInput = {
-    orderId,
-    placedAt: new Date().toISOString(),
-    type: 'regular',
-    channel: 'web',
-    customerId: 'C-STAGES',
-    paymentMethod: 'card',
-    lines: [{ lineNo: 1, sku: 'STAGE-SKU', quantity: 1, madeToOrder: false, unitPrice: TOTAL }],
-    pricing: {
-      currency: 'EUR',
-      lines: [{ sku: 'STAGE-SKU', quantity: 1, unitPrice: TOTAL, lineTotal: TOTAL }],
-      subtotal: TOTAL,
-      discounts: [],
-      shipping: 0,
-      tax: 0,
-      total: TOTAL,
-      pointsRedeemed: 0,
-      pointsEarned: 0,
-    },
-    review: options.review ? { required: true, reasons: ['large_order'] } : { required: false, reasons: [] },
-    policy: { ...POLICY, ...options.policy },
-    backorderOf: options.backorderOf,
-  };
-  const handle = await client.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-    taskQueue,
-    workflowId: orderWorkflowId(orderId),
-    args: [input],
-  });
-  return { orderId, handle, world: worldOf(orderId) };
-}
-
-/** The provider's capture of the order's total, as the payment webhook forwards it. */
-function capture(orderId: string) {
-  return {
-    eventId: `evt_${randomUUID()}`,
-    type: 'payment.succeeded' as const,
-    paymentIntentId: `pi_${orderId}_order`,
-    transactionId: `txn_${randomUUID()}`,
-    amount: TOTAL,
-    currency: 'EUR',
-    occurredAt: new Date().toISOString(),
-  };
-}
-
-/** A carrier's tracking event for the order's parcel. */
-function tracking(orderId: string, type: 'picked_up' | 'in_transit' | 'delivered') {
-  return {
-    eventId: `trk_${randomUUID()}`,
-    trackingNumber: `TRK-${orderId}`,
-    type,
-    occurredAt: new Date().toISOString(),
-  };
-}
-
-const called = (world: FakeWorld, name: FakeWorld['calls'][number]['name']) =>
-  world.calls.filter((call) => call.name === name);
-const timelineNames = (world: FakeWorld) =>
-  called(world, 'recordOrderProgress').map((call) => (call.input as { name: string }).name);
+const { startOrder } = useWorkflowAlone(POLICY);
 
 describe.concurrent('each stage of the order workflow honours its deadline', () => {
   it('verify: contact details nobody corrects cancel the order (info_not_corrected) before anything is reserved', async ({
