@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/order-status.js';
+import { OrderProductionSchema } from './production-view.js';
 
 const Money = z.number().int().describe('minor units');
 
@@ -60,7 +61,7 @@ export const OrderResourceSchema = z.object({
     .object({ number: z.string(), status: z.enum(['issued', 'delivered']), total: Money, issuedAt: z.string() })
     .nullable(),
   review: z.object({ required: z.boolean(), reasons: z.array(z.string()) }).nullable(),
-  production: z.null(),
+  production: OrderProductionSchema.nullable().describe('made-to-order lines: jobs, promised date, inspections'),
   milestones: z.array(z.object({ name: z.string(), at: z.string() })),
   allowedActions: z.array(z.string()),
   flags: z.array(z.string()),

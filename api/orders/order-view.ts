@@ -4,12 +4,13 @@ import { invoices, orderEvents, orderLines, orders, payments, reservations, ship
 import { allowedActions, TERMINAL_STATUSES, type OrderStatus } from '../../domain/order-status.js';
 import { visibleCustomerId, type Caller } from '../../domain/caller.js';
 import type { OrderResource } from './order-resource.js';
+import { readOrderProduction } from './production-view.js';
 
 /** Reads one order from the read model in Postgres, as `caller` may see it; undefined when there is no such order. */
 export async function readOrder(db: Database, orderId: string, caller: Caller): Promise<OrderResource | undefined> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return undefined;
-  const [lines, held, ledger, milestones, [shipment], [invoice], [backorder]] = await Promise.all([
+  const [lines, held, ledger, milestones, [shipment], [invoice], [backorder], production] = await Promise.all([
     db.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(asc(orderLines.lineNo)),
     db.select().from(reservations).where(eq(reservations.orderId, orderId)).orderBy(asc(reservations.id)),
     db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(asc(payments.id)),
@@ -24,6 +25,7 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
       .from(invoices)
       .where(and(eq(invoices.orderId, orderId), eq(invoices.kind, 'invoice'))),
     db.select({ id: orders.id }).from(orders).where(eq(orders.backorderOf, orderId)),
+    readOrderProduction(db, orderId),
   ]);
   const status = order.status as OrderStatus;
   const sum = (kind: string) => ledger.filter((p) => p.kind === kind).reduce((total, p) => total + p.amount, 0);
@@ -86,7 +88,7 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
         }
       : null,
     review: order.review ?? null,
-    production: null,
+    production,
     milestones: milestones.map((m) => ({ name: m.name, at: m.at.toISOString() })),
     allowedActions: allowedActions(status),
     flags: order.flags,
