@@ -33,6 +33,16 @@ export async function deliverInspection(deps: ShopFloorDeps, orderId: string, ro
   return told;
 }
 
+/** Whether the factory reported the job started: its order's workflow may not have marked it under way yet. */
+async function reportedStarted(db: Database, jobId: string): Promise<boolean> {
+  const [started] = await db
+    .select({ id: productionEvents.id })
+    .from(productionEvents)
+    .where(and(eq(productionEvents.jobId, jobId), eq(productionEvents.type, 'started')))
+    .limit(1);
+  return started !== undefined;
+}
+
 /** Whether the job's latest start or completion reported is a completion (and none came after it). */
 async function reportedCompleted(db: Database, jobId: string): Promise<boolean> {
   const [latest] = await db
@@ -81,7 +91,7 @@ export async function recordInspection(
   };
   const earlier = await repeat();
   if (earlier) return earlier;
-  if (NOT_INSPECTABLE.has(job.status))
+  if (NOT_INSPECTABLE.has(job.status) && !(job.status === 'planned' && (await reportedStarted(db, job.id))))
     throw new Problem(
       409,
       'job-not-inspectable',
