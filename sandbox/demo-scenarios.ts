@@ -107,6 +107,17 @@ export function demoScenarios(runTag: string): Scenario[] {
       correction: { shippingAddress: address('Typo Customer', 'Potsdam') },
     },
     {
+      name: 'custom T-shirts',
+      body: body({
+        channel: 'web',
+        type: 'custom',
+        customer: customer('Team Captain', `team-${runTag}@example.com`),
+        shippingAddress: address('Team Captain', 'Hamburg'),
+        lines: [{ sku: 'APP-003', quantity: 12, customization: { print: 'Team logo, front' } }],
+      }),
+      failFirstInspection: true,
+    },
+    {
       name: 'abandoned cart',
       body: body({
         channel: 'web',

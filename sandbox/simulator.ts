@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createSandboxCarrier } from './carrier.js';
+import { createSandboxFactory } from './factory.js';
 import { createSandboxPaymentProvider } from './payment-provider.js';
 
 /** One simulated customer journey. */
@@ -14,6 +15,8 @@ export interface Scenario {
   carrierException?: boolean;
   /** Support's correction when the order is held for its contact details. */
   correction?: Record<string, unknown>;
+  /** The first final inspection of a made-to-order job fails, so the job is reworked before it passes. */
+  failFirstInspection?: boolean;
   /** Support's edit (`PATCH /v1/orders/:id` body) while the order waits for payment; the customer then pays the new total. */
   edit?: Record<string, unknown>;
 }
@@ -36,6 +39,7 @@ type Order = {
   status: string;
   pricing: { total: number; currency: string };
   shipment: { carrier: string; trackingNumber: string } | null;
+  production: { promisedDate: string; jobs: Array<{ id: string; sku: string; status: string }> } | null;
 };
 
 const TERMINAL = new Set(['completed', 'cancelled', 'returned', 'failed']);
@@ -141,6 +145,19 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
         note: 'checked with the customer',
       });
       say(`support confirms after review (${confirmed.status})`);
+      order = await until(
+        orderId,
+        (o) => ['in_production', 'ready_to_ship'].includes(o.status) || TERMINAL.has(o.status),
+      );
+    }
+    if (order.status === 'in_production' && order.production) {
+      say(`in production, promised for ${order.production.promisedDate}`);
+      const factory = createSandboxFactory(
+        (method, path, body) => api(method, path, options.serviceKey, body),
+        say,
+        pause,
+      );
+      await factory.make(order.production.jobs, { failFirst: scenario.failFirstInspection });
       order = await until(orderId, (o) => o.status === 'ready_to_ship' || TERMINAL.has(o.status));
     }
     if (order.status !== 'ready_to_ship' || !order.shipment) return order.status;
