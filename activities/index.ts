@@ -7,6 +7,7 @@ import { createOrderActivities } from './orders.js';
 import { createPaymentActivities } from './payments.js';
 import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
+import { createProductionRevisionActivities } from './production-revision.js';
 import { createShippingActivities } from './shipping.js';
 import { failFastOnDataErrors } from './permanent-failures.js';
 import { createSurveyActivities } from './surveys.js';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSurveyActivities(deps),
     ...createProductionJobActivities(deps),
     ...createProductionPlanningActivities(deps),
+    ...createProductionRevisionActivities(deps),
   });
 }
 

@@ -107,3 +107,12 @@ export interface ProductionPlan {
   /** Other orders whose promised date moved because this plan went before them (urgent jobs). */
   replanned: ReplannedOrder[];
 }
+
+/** An order's production after its lines changed: the new jobs (none when no made-to-order line is left) and whom the change moved. */
+export interface RevisedProduction {
+  jobs: PlannedJob[];
+  promisedDate: string | null;
+  materialOrders: MaterialOrder[];
+  cancelledJobs: string[];
+  replanned: ReplannedOrder[];
+}

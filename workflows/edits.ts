@@ -51,9 +51,12 @@ function validateEdit(run: OrderRun, request: EditRequest): void {
 }
 
 /** Why an edit cannot be applied to the order as it is now, or null when it can. */
-function editRefusal({ state, parcelMoving }: OrderRun, request: EditRequest): string | null {
+function editRefusal(run: OrderRun, request: EditRequest): string | null {
+  const { state, parcelMoving } = run;
   if (state.outcome || state.cancellation) return `order is ${state.status} and ending: it can no longer change`;
-  if (request.lines && !canEditLines(state.status))
+  if (request.lines && state.status === 'in_production' && productionStarted(run))
+    return 'production has started: lines can no longer change';
+  if (request.lines && !canEditLines(state.status) && state.status !== 'in_production')
     return `order is ${state.status}: lines can change only until the order is confirmed`;
   const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');
   if (request.lines && unpaid)
@@ -61,6 +64,13 @@ function editRefusal({ state, parcelMoving }: OrderRun, request: EditRequest): s
   if (request.shippingAddress && (!canEditAddress(state.status) || parcelMoving()))
     return `order is ${state.status}: the parcel has left the warehouse, its address can no longer change`;
   return null;
+}
+
+/** Whether the factory started a job of the order, counting news of it not yet handled (or production is not planned yet). */
+function productionStarted({ state, productionInbox }: OrderRun): boolean {
+  return (
+    state.production === null || state.production.started || productionInbox.some((news) => news.kind === 'started')
+  );
 }
 
 /** Answers queued edits at a safe point of the lifecycle, one at a time, in the order they came. */

@@ -225,6 +225,8 @@ export interface OrderState {
     promisedDate: string;
     late: boolean;
     started: boolean;
+    /** The order's revision the jobs were planned for: an edit of the lines before production starts plans them again. */
+    revision: number;
     jobs: Array<{
       id: string;
       sku: string;

@@ -48,6 +48,7 @@ const SUMMARIES: Record<keyof OrderActivities, string> = {
   cancelProduction: 'cancel production',
   replaceScrappedJob: 'remake scrapped job',
   finishProduction: 'consume job materials',
+  reviseProduction: 'replan production for new lines',
 };
 
 /**

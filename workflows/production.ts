@@ -167,6 +167,28 @@ async function applyReplan(
   await run.notify('production_replanned', { previousPromisedDate, promisedDate: change.promisedDate, reason });
 }
 
+/** The order's lines changed before production started: its jobs are planned again for the new lines, and the new date told. */
+export async function planForNewLines(run: OrderRun): Promise<void> {
+  const { state, input, orderId } = run;
+  const production = state.production!;
+  const revision = state.revision;
+  const revised = await activities.reviseProduction({
+    orderId,
+    revision,
+    urgent: input.type === 'urgent',
+    now: new Date().toISOString(),
+  });
+  production.revision = revision;
+  production.jobs = revised.jobs.map(followedJob);
+  const { cancelledJobs, materialOrders } = revised;
+  const jobs = revised.jobs.map(({ id, sku, quantity }) => ({ id, sku, quantity }));
+  await run.record('note', 'production_lines_changed', state.status, {
+    detail: { revision, cancelledJobs, jobs, materialOrders },
+  });
+  await tellReplanned(run, revised.replanned, 'lines_changed');
+  await applyReplan(run, 'lines_changed', { promisedDate: revised.promisedDate ?? production.promisedDate, jobs: [] });
+}
+
 /** A job ran past its planned end: flagged on the order, in Temporal UI and to the customer, once. */
 export async function flagProductionLate(run: OrderRun, lateJobs: FollowedJob[]): Promise<void> {
   const production = run.state.production!;

@@ -202,6 +202,10 @@ export function createFakeActivities() {
       };
       return { job, promisedDate: plannedEnd.slice(0, 10), materialOrders: [], replanned: [] };
     },
+    async reviseProduction(input) {
+      kept('reviseProduction', input);
+      throw new Error('line edits are not priced in workflow-level tests');
+    },
     async finishProduction(input) {
       kept('finishProduction', input);
       return { consumed: 1 };

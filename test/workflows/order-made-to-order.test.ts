@@ -12,6 +12,7 @@ import {
   payInFull,
   postOrder,
   sendCarrierWebhook,
+  sendPaymentWebhook,
   waitForStatus,
 } from '../support/http.js';
 import { BAD_MEASUREMENTS, createMadeToOrderProduct, GOOD_MEASUREMENTS } from '../support/production-fixtures.js';
@@ -218,6 +219,65 @@ describe.concurrent('made-to-order orders through HTTP', () => {
     expect(refunds.map((refund) => refund.amount)).toEqual([order.pricing.total]);
     // The factory's late news of a cancelled job is refused.
     expect((await factoryEvent(job.id, 'completed')).statusCode).toBe(409);
+  });
+
+  it('lines change until production starts: the jobs are planned again and the extra money is in before shipping', async ({
+    expect,
+  }) => {
+    const { sku, materialId } = await createMadeToOrderProduct(stack.db, { minutesPerUnit: 30, materialOnHand: 10 });
+    const order = await customOrderInProduction(sku, 2);
+    const first = order.production!.jobs[0]!;
+    const edit = (quantity: number) =>
+      stack.app.inject({
+        method: 'PATCH',
+        url: `/v1/orders/${order.id}`,
+        headers: asSupport,
+        payload: { requestedBy: 'sam@support', reason: 'two more shirts', lines: [{ sku, quantity }] },
+      });
+    const edited = await edit(4);
+    expect(edited.statusCode, edited.body).toBe(200);
+    const { settlement, total } = edited.json();
+    expect(settlement).toMatchObject({ kind: 'extra_payment_requested', amount: total - order.pricing.total });
+
+    await expect
+      .poll(async () => (await getOrder(stack.app, order.id)).production?.jobs.map((job) => [job.id, job.status]), {
+        timeout: 20_000,
+      })
+      .toEqual([
+        [first.id, 'cancelled'],
+        [`${first.id}-E1`, 'planned'],
+      ]);
+    const replanned = (await getOrder(stack.app, order.id)).production!.jobs[1]!;
+    expect(replanned).toMatchObject({ quantity: 4 });
+    expect(Date.parse(replanned.plannedEnd) - Date.parse(replanned.plannedStart)).toBe(120 * 60_000);
+    const [material] = await stack.db.select().from(materials).where(eq(materials.id, materialId));
+    expect(material).toMatchObject({ onHand: 10, reserved: 4 });
+
+    await factoryEvent(replanned.id, 'started');
+    await waitForJob(expect, order.id, replanned.id, 'in_progress');
+    const tooLate = await edit(5);
+    expect(tooLate.statusCode).toBe(409);
+    expect(tooLate.json().detail).toContain('production has started');
+
+    await factoryEvent(replanned.id, 'completed');
+    await waitForJob(expect, order.id, replanned.id, 'inspecting');
+    expect((await inspect(replanned.id, 'final', GOOD_MEASUREMENTS)).statusCode).toBe(201);
+    await waitForJob(expect, order.id, replanned.id, 'done');
+    // Made, but unpaid: the order waits for the extra payment before the carrier is booked.
+    await expect
+      .poll(async () => (await getOrder(stack.app, order.id)).payment.amountDue, { timeout: 20_000 })
+      .toBe(settlement.amount);
+    expect((await getOrder(stack.app, order.id)).shipment).toBeNull();
+    const extra = {
+      ...order,
+      payment: { ...order.payment, intentId: settlement.intentId },
+      pricing: { ...order.pricing, total: settlement.amount },
+    };
+    expect((await sendPaymentWebhook(stack.app, extra)).statusCode).toBe(202);
+    const ready = await waitForStatus(stack.app, order.id, 'ready_to_ship');
+    expect(ready.payment).toMatchObject({ amountPaid: total, amountDue: 0 });
+    const names = (await getTimeline(stack.app, order.id)).map((entry) => entry.name);
+    expect(names).toContain('production_lines_changed');
   });
 
   it('refuses factory news for unknown jobs and needs the admin key to change capacity', async ({ expect }) => {

@@ -51,7 +51,7 @@ async function confirmByPerson(run: OrderRun): Promise<Ending | null> {
 }
 
 /** Waits for the extra payments edits asked for; one unpaid by its deadline cancels the order (and refunds it). */
-async function awaitExtraPayments(run: OrderRun): Promise<Ending | null> {
+export async function awaitExtraPayments(run: OrderRun): Promise<Ending | null> {
   const { state } = run;
   for (;;) {
     const unpaid = state.payment.extras.find((extra) => extra.status === 'pending');

@@ -6,11 +6,13 @@ import {
   flagProductionLate,
   followedJob,
   handleProductionNews,
+  planForNewLines,
   productionFinished,
   tellReplanned,
   type Production,
 } from '../production.js';
 import { awaitStage } from '../stage-wait.js';
+import { awaitExtraPayments } from './confirmation.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_OVERDUE_AFTER_MS = 14 * DAY_MS;
@@ -31,7 +33,8 @@ export async function produce(run: OrderRun): Promise<Ending | null> {
   if (ending) return ending;
   await activities.finishProduction({ orderId: run.orderId });
   run.checkpoint();
-  return null;
+  // Lines edited during production may have asked for more money: nothing ships before it is in.
+  return awaitExtraPayments(run);
 }
 
 /** Plans the jobs in their work centres and tells the customer (and any order an urgent job pushed back) the dates. */
@@ -44,7 +47,13 @@ async function planJobs(run: OrderRun): Promise<void> {
     now: new Date().toISOString(),
   });
   const { promisedDate, materialOrders } = plan;
-  state.production = { promisedDate, late: false, started: false, jobs: plan.jobs.map(followedJob) };
+  state.production = {
+    promisedDate,
+    late: false,
+    started: false,
+    revision: state.revision,
+    jobs: plan.jobs.map(followedJob),
+  };
   await run.record('milestone', 'production_planned', 'in_production', {
     detail: { promisedDate, jobs: plan.jobs, materialOrders },
   });
@@ -61,6 +70,7 @@ async function planJobs(run: OrderRun): Promise<void> {
 async function followProduction(run: OrderRun, production: Production): Promise<Ending | null> {
   const overdueAfter = run.input.policy.productionOverdueAfterMs ?? DEFAULT_OVERDUE_AFTER_MS;
   const overdueAt = () => lastPlannedEnd(production) + overdueAfter;
+  const linesChanged = () => run.state.revision !== production.revision;
   for (;;) {
     const finished = await awaitStage(run, {
       waitingFor: () => describeProduction(production),
@@ -68,8 +78,8 @@ async function followProduction(run: OrderRun, production: Production): Promise<
       until: () => (production.late ? overdueAt() : Math.min(nextPlannedEnd(production), overdueAt())),
       done: () => productionFinished(production),
       news: {
-        arrived: () => run.productionInbox.length > 0,
-        handle: () => handleProductionNews(run, run.productionInbox.shift()!),
+        arrived: () => run.productionInbox.length > 0 || linesChanged(),
+        handle: () => (linesChanged() ? planForNewLines(run) : handleProductionNews(run, run.productionInbox.shift()!)),
       },
     });
     if (finished) return null;
