@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 /** A running Temporal CLI dev server. */
@@ -87,6 +88,8 @@ async function waitForSearchAttributes(address: string, namespace: string, timeo
         const missing = ORDER_SEARCH_ATTRIBUTES.filter((a) => !customAttributes?.[a.name]);
         if (missing.length === 0) return;
         lastError = new Error(`search attributes not registered yet: ${missing.map((a) => a.name).join(', ')}`);
+        // A dev server resumed from an older SQLite file ignores --search-attribute for what it lacks: add those.
+        if (Object.keys(customAttributes ?? {}).length > 0) await addSearchAttributes(connection, namespace, missing);
       } finally {
         await connection.close();
       }
@@ -96,6 +99,25 @@ async function waitForSearchAttributes(address: string, namespace: string, timeo
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs / 1000}s: ${String(lastError)}`);
+}
+
+// @temporalio/proto is CommonJS: under Node's ESM loader only its default export is there.
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+const INDEXED_VALUE_TYPES: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+};
+
+async function addSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  attributes: ReadonlyArray<{ name: string; cliType: string }>,
+): Promise<void> {
+  const searchAttributes = Object.fromEntries(
+    attributes.map(({ name, cliType }) => [name, INDEXED_VALUE_TYPES[cliType]!]),
+  );
+  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
 }
 
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
