@@ -167,6 +167,14 @@ describe.concurrent('the production stage of a custom order', () => {
     expect(templates).toEqual(['order_confirmed', 'production_planned', 'production_late', 'order_cancelled']);
   });
 
+  it('flags a plan that cannot meet the delivery date the customer asked for', async ({ expect }) => {
+    const { handle } = await customOrderInProduction(expect, { requestedDeliveryBy: '2000-01-01T00:00:00.000Z' });
+    await expect
+      .poll(async () => (await handle.query(getOrderStateQuery)).flags)
+      .toContain('production_deadline_at_risk');
+    await handle.terminate('test done');
+  });
+
   it('a cancellation during production cancels the jobs and refunds in full', async ({ expect }) => {
     const { handle, world, jobId } = await customOrderInProduction(expect);
     await handle.signal(productionNewsSignal, jobEvent(jobId, 'started'));
