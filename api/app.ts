@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(stockReceiptRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(invoiceRoutes, { db: deps.db, auth });
   await app.register(productionJobRoutes, { db: deps.db, temporal: deps.temporal, auth });
-  await app.register(materialRoutes, { db: deps.db, auth });
+  await app.register(materialRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(warehouseEventRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });

@@ -1,5 +1,8 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { materialArrived } from '../../activities/material-arrival.js';
 import type { Database } from '../../db/client.js';
+import { tellReplanned } from '../production/tell-replanned.js';
 import type { Auth } from '../auth.js';
 import { ProblemSchema } from '../problems.js';
 import { listMaterials } from './list-materials.js';
@@ -13,7 +16,10 @@ import {
 import { receiveMaterial } from './receive-material.js';
 
 /** Material receipts with their incoming inspection, and the supplier and material lists. */
-export const materialRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }> = async (app, { db, auth }) => {
+export const materialRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Client; auth: Auth }> = async (
+  app,
+  { db, temporal, auth },
+) => {
   app.post(
     '/v1/materials/receipts',
     {
@@ -34,9 +40,22 @@ export const materialRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }>
     },
     async (request, reply) => {
       const { result, created } = await receiveMaterial(db, request.body);
+      if (created && result.purchaseOrderId !== null) await pullJobsForward(result.purchaseOrderId, request.log);
       return reply.status(created ? 201 : 200).send(result);
     },
   );
+
+  /** Material that came before its due date lets the job that ordered it start sooner: replan and tell the orders moved. */
+  async function pullJobsForward(purchaseOrderId: number, log: { warn: (detail: object, message: string) => void }) {
+    try {
+      const replanned = await materialArrived(db, purchaseOrderId, new Date().toISOString());
+      const { unreachable } = await tellReplanned(temporal, replanned, 'material_arrived');
+      if (unreachable.length > 0) log.warn({ unreachable }, 'orders moved by a material arrival could not be told');
+    } catch (error) {
+      // The lot is in stock either way; its job keeps the purchase order's due date until the next replan.
+      log.warn({ err: error, purchaseOrderId }, 'replanning after a material arrival failed');
+    }
+  }
 
   app.get(
     '/v1/suppliers',

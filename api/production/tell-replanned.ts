@@ -5,7 +5,7 @@ import { productionNewsSignal } from '../../workflows/messages.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 
 /** Why a plan change moved orders, as their workflows record it. */
-export type ReplanReason = 'capacity_changed' | 'resequenced';
+export type ReplanReason = 'capacity_changed' | 'resequenced' | 'material_arrived';
 
 /**
  * Tells each replanned order's workflow its new dates (`productionNews`, kind `replanned`), one event id

@@ -170,7 +170,7 @@ describe.concurrent('made-to-order orders through HTTP', () => {
   it('missing material is ordered from the supplier and delays the promised date by its lead time', async ({
     expect,
   }) => {
-    const { sku, materialId } = await createMadeToOrderProduct(stack.db, {
+    const { sku, materialId, supplierId } = await createMadeToOrderProduct(stack.db, {
       minutesPerUnit: 10,
       materialOnHand: 1,
       leadTimeDays: 4,
@@ -189,6 +189,29 @@ describe.concurrent('made-to-order orders through HTTP', () => {
     expect(Date.parse(job.plannedStart)).toBeGreaterThanOrEqual(ordered!.dueAt.getTime());
     const [material] = await stack.db.select().from(materials).where(eq(materials.id, materialId));
     expect(material).toMatchObject({ onHand: 1, reserved: 3 });
+
+    // The lot comes early: the job starts as soon as the work centre can take it, and the order hears its new date.
+    const receipt = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/materials/receipts',
+      headers: asService,
+      payload: {
+        id: `rcpt-${randomUUID()}`,
+        supplierId,
+        material: materialId,
+        quantity: 2,
+        measurements: { moisture: 8 },
+      },
+    });
+    expect(receipt.json()).toMatchObject({ passed: true, onTime: true, purchaseOrderId: ordered!.id });
+    const moved = await waitForMilestoneLike(expect, order.id, 'production_replanned');
+    expect(moved).toMatchObject({
+      reason: 'material_arrived',
+      detail: { previousPromisedDate: job.plannedEnd.slice(0, 10) },
+    });
+    const pulled = (await getOrder(stack.app, order.id)).production!.jobs[0]!;
+    expect(Date.parse(pulled.plannedStart)).toBeLessThan(ordered!.dueAt.getTime());
+    expect(Date.parse(pulled.plannedEnd) - Date.parse(pulled.plannedStart)).toBeGreaterThanOrEqual(30 * 60_000);
   });
 
   it('cancelling during production cancels the job, releases its material and refunds in full', async ({ expect }) => {
