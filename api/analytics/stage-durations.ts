@@ -3,6 +3,11 @@ import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { orders, shipments } from '../../db/schema.js';
 import { ORDER_STATUSES, TERMINAL_STATUSES } from '../../domain/order-status.js';
+
+/** The stages analytics reports, in the order of the happy path: the statuses, with the warehouse's pick and pack steps inside `ready_to_ship`. */
+export const ANALYTICS_STAGES: readonly string[] = ORDER_STATUSES.flatMap((status) =>
+  status === 'ready_to_ship' ? [status, 'picked', 'packed'] : [status],
+);
 import { AnalyticsFilterSchema, ordersMatching } from './filters.js';
 
 /** How many of the orders waiting longest are shown per stage. */
@@ -53,7 +58,7 @@ export async function readStageDurations(db: Database, filter: StageFilter): Pro
   );
   const finals = list([...TERMINAL_STATUSES]);
   // Stages in the order of the happy path; a status the domain does not know yet goes last.
-  const lifecycle = sql`coalesce(array_position(array[${list(ORDER_STATUSES)}]::text[], stage), ${ORDER_STATUSES.length + 1}), stage`;
+  const lifecycle = sql`coalesce(array_position(array[${list(ANALYTICS_STAGES)}]::text[], stage), ${ANALYTICS_STAGES.length + 1}), stage`;
 
   const [row] = await db.execute<
     Pick<StageDurations, 'asOf'> & Record<'stages' | 'bottlenecks' | 'stuck', unknown>
@@ -61,10 +66,24 @@ export async function readStageDurations(db: Database, filter: StageFilter): Pro
     with matching as (
       select ${orders.id} as id from ${orders} ${matching ? sql`where ${matching}` : sql``}
     ),
-    entries as (
+    scanned as (
       select e.order_id, e.seq, e.status, e.at,
-        lag(e.status) over (partition by e.order_id order by e.seq) as previous_status
+        max(case e.name when 'warehouse_picked' then 1 when 'warehouse_packed' then 2 else 0 end)
+          over (partition by e.order_id order by e.seq) as scan
       from order_events e join matching m on m.id = e.order_id
+    ),
+    -- The warehouse's scans split the wait for pickup: booked until picked, picked until packed, packed until pickup.
+    staged as (
+      select order_id, seq, at,
+        case when status = 'ready_to_ship' and scan = 2 then 'packed'
+             when status = 'ready_to_ship' and scan = 1 then 'picked'
+             else status end as status
+      from scanned
+    ),
+    entries as (
+      select order_id, seq, status, at,
+        lag(status) over (partition by order_id order by seq) as previous_status
+      from staged
     ),
     spans as (
       select order_id, status as stage, at as entered_at,

@@ -50,7 +50,7 @@ export const stageAnalyticsRoutes: FastifyPluginAsyncZod<{ db: Database; auth: A
         tags: ['analytics'],
         summary: 'Time spent in each stage, the bottlenecks, and the orders stuck longest',
         description:
-          'Over orders placed in [`from`, `to`) of the given type and channel, and whose parcel went with `carrier`. An order enters a stage at the first timeline entry with that status after one with another status, and leaves it at the next entry whose status differs; final statuses are not stages. Percentiles (`percentile_cont`, rounded to whole milliseconds) and totals cover stages left; the stage an order is in now shows under `stuck`.',
+          'Over orders placed in [`from`, `to`) of the given type and channel, and whose parcel went with `carrier`. An order enters a stage at the first timeline entry with that status after one with another status, and leaves it at the next entry whose status differs; final statuses are not stages. The warehouse scans split `ready_to_ship`: `picked` runs from the pick scan to the pack scan, `packed` from the pack scan to pickup. Percentiles (`percentile_cont`, rounded to whole milliseconds) and totals cover stages left; the stage an order is in now shows under `stuck`.',
         querystring: StageFilterSchema,
         response: { 200: StageAnalyticsSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
       },

@@ -23,7 +23,7 @@ type Answer = {
   bottlenecks: Array<{ stage: string; totalMs: number; share: number }>;
   stuck: Array<{ stage: string; orders: Array<{ orderId: string; since: string; ageMs: number }> }>;
 };
-type Step = [status: OrderStatus, atMs: number];
+type Step = [status: OrderStatus, atMs: number, name?: string];
 type Seeded = {
   type: 'regular' | 'urgent';
   channel: 'web' | 'app';
@@ -144,7 +144,7 @@ const ids: Record<string, string> = {};
 const placedAt = (name: string) => W + SEEDED[name]!.placedHour * hour;
 
 async function seed(name: string, order: Seeded) {
-  const at = placedAt(name);
+  const at = W + order.placedHour * hour;
   const id = `ord_${ulid(at)}`;
   ids[name] = id;
   await stack.db.insert(orders).values({
@@ -166,7 +166,7 @@ async function seed(name: string, order: Seeded) {
       orderId: id,
       seq: i + 1,
       kind: i === 0 || status !== order.steps[i - 1]![0] ? ('milestone' as const) : ('note' as const),
-      name: `step_${i + 1}`,
+      name: order.steps[i]![2] ?? `step_${i + 1}`,
       status,
       actor: 'system',
       at: new Date(at + offset),
@@ -206,6 +206,8 @@ function percentile(sorted: number[], p: number): number {
 
 // The route lists stages in the domain's own order.
 const LIFECYCLE: readonly string[] = ORDER_STATUSES;
+// A second window of our own for the warehouse's scans.
+const SCANS = Date.UTC(2019, 7, 20);
 const byLifecycle = (a: { stage: string }, b: { stage: string }) =>
   LIFECYCLE.indexOf(a.stage) - LIFECYCLE.indexOf(b.stage);
 
@@ -279,6 +281,42 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 describe('GET /v1/analytics/stages over a seeded timeline', () => {
+  it("splits the wait for pickup at the warehouse's pick and pack scans", async () => {
+    const scanned: Seeded = {
+      type: 'regular',
+      channel: 'web',
+      placedHour: 0,
+      steps: [
+        ['received', 0],
+        ['confirmed', 1_000],
+        ['ready_to_ship', 2_000],
+        ['ready_to_ship', 5_000, 'warehouse_picked'],
+        ['ready_to_ship', 6_000, 'invoice_issued'], // a note between the scans stays in the step
+        ['ready_to_ship', 9_000, 'warehouse_packed'],
+        ['shipped', 15_000],
+      ],
+    };
+    const unscanned: Seeded = {
+      ...scanned,
+      steps: [
+        ['received', 0],
+        ['ready_to_ship', 2_000],
+        ['shipped', 12_000],
+      ],
+    };
+    await seed('scanned', { ...scanned, placedHour: (SCANS - W) / hour });
+    await seed('unscanned', { ...unscanned, placedHour: (SCANS - W) / hour + 1 });
+    const result = await answer({ from: new Date(SCANS).toISOString(), to: new Date(SCANS + 2 * hour).toISOString() });
+    expect(result.stages).toEqual([
+      { stage: 'received', count: 2, p50Ms: 1_500, p90Ms: 1_900, p99Ms: 1_990 },
+      { stage: 'confirmed', count: 1, p50Ms: 1_000, p90Ms: 1_000, p99Ms: 1_000 },
+      { stage: 'ready_to_ship', count: 2, p50Ms: 6_500, p90Ms: 9_300, p99Ms: 9_930 },
+      { stage: 'picked', count: 1, p50Ms: 4_000, p90Ms: 4_000, p99Ms: 4_000 },
+      { stage: 'packed', count: 1, p50Ms: 6_000, p90Ms: 6_000, p99Ms: 6_000 },
+    ]);
+    expect(result.stuck.map(({ stage }) => stage)).toEqual(['shipped']);
+  });
+
   it('gives each stage its count and percentiles, the bottlenecks, and the orders stuck now', async () => {
     const before = Date.now();
     const result = await answer(window);
