@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import type { PricingRules } from '../domain/pricing.js';
 import type { CarrierGateway } from '../ports/carrier-gateway.js';
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   notifier: Notifier;
   /** The shop's current pricing rules: edits and back-orders are priced with them. */
   pricingRules: PricingRules;
+  /** Where production notices go outside an activity (tests); inside one, the worker's own client. */
+  temporal?: Pick<Client, 'workflow'> | undefined;
 }

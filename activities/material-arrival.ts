@@ -23,18 +23,22 @@ export async function materialArrived(db: Database, purchaseOrderId: number, now
       .where(and(eq(purchaseOrders.jobId, job.id), isNull(purchaseOrders.receivedAt)))
       .orderBy(asc(purchaseOrders.id));
     if (stillOpen.length > 0) return [];
-    const { replanned } = await replanAround(tx, { workCentreIds: [job.workCentreId], now }, async () => {
-      await tx
-        .update(productionJobs)
-        .set({ materialReadyAt: new Date(now) })
-        .where(
-          and(
-            eq(productionJobs.id, job.id),
-            eq(productionJobs.status, 'planned'),
-            gt(productionJobs.materialReadyAt, new Date(now)),
-          ),
-        );
-    });
+    const { replanned } = await replanAround(
+      tx,
+      { workCentreIds: [job.workCentreId], now, reason: 'material_arrived' },
+      async () => {
+        await tx
+          .update(productionJobs)
+          .set({ materialReadyAt: new Date(now) })
+          .where(
+            and(
+              eq(productionJobs.id, job.id),
+              eq(productionJobs.status, 'planned'),
+              gt(productionJobs.materialReadyAt, new Date(now)),
+            ),
+          );
+      },
+    );
     return replanned;
   });
 }

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { productionJobs, purchaseOrders, workCentres } from '../db/schema.js';
+import { productionJobs, productionNotices, purchaseOrders, workCentres } from '../db/schema.js';
 import { planOrder, scheduleWorkCentre } from '../domain/production-schedule.js';
 import {
   OPEN_JOB_STATUSES,
@@ -22,12 +23,13 @@ const ABANDONED: Array<JobRow['status']> = ['cancelled', 'scrapped'];
 /**
  * Runs `change` while the given work centres are locked (in id order, the one order every planner
  * uses), then replans each of them from `now`, and reports every order other than `actingOrderId`
- * whose promised date moved, with old and new date. Locking the work centre serialises everyone who
- * plans in it: two orders planned at once never get overlapping slots.
+ * whose promised date moved, with old and new date, each as a notice written in the same transaction
+ * (`production_notices`) for delivery to the order once it commits. Locking the work centre
+ * serialises everyone who plans in it: two orders planned at once never get overlapping slots.
  */
 export async function replanAround<T>(
   tx: Transaction,
-  input: { workCentreIds: string[]; now: string; actingOrderId?: string },
+  input: { workCentreIds: string[]; now: string; reason: string; actingOrderId?: string },
   change: () => Promise<T>,
 ): Promise<{ result: T; replanned: ReplannedOrder[] }> {
   const ids = [...new Set(input.workCentreIds)];
@@ -54,7 +56,16 @@ export async function replanAround<T>(
       plannedStart: plannedStart.toISOString(),
       plannedEnd: plannedEnd.toISOString(),
     }));
-    replanned.push({ orderId, previousPromisedDate, promisedDate, jobs });
+    const eventId = `replan-${randomUUID()}-${orderId}`;
+    const notice = { eventId, reason: input.reason, previousPromisedDate, promisedDate, jobs };
+    await tx.insert(productionNotices).values({
+      eventId,
+      orderId,
+      actingOrderId: input.actingOrderId ?? null,
+      reason: input.reason,
+      notice,
+    });
+    replanned.push({ orderId, ...notice });
   }
   return { result, replanned };
 }
@@ -269,11 +280,14 @@ export async function changeDailyCapacity(
   return db.transaction(async (tx) => {
     const [centre] = await tx.select().from(workCentres).where(eq(workCentres.id, input.workCentreId));
     if (!centre) return null;
-    const { replanned } = await replanAround(tx, { workCentreIds: [centre.id], now: input.now }, () =>
-      tx
-        .update(workCentres)
-        .set({ dailyCapacityMinutes: input.dailyCapacityMinutes })
-        .where(eq(workCentres.id, centre.id)),
+    const { replanned } = await replanAround(
+      tx,
+      { workCentreIds: [centre.id], now: input.now, reason: 'capacity_changed' },
+      () =>
+        tx
+          .update(workCentres)
+          .set({ dailyCapacityMinutes: input.dailyCapacityMinutes })
+          .where(eq(workCentres.id, centre.id)),
     );
     return {
       workCentre: { id: centre.id, name: centre.name, dailyCapacity: input.dailyCapacityMinutes },
@@ -315,47 +329,51 @@ export async function resequenceWorkCentre(
     return await db.transaction(async (tx) => {
       const [centre] = await tx.select().from(workCentres).where(eq(workCentres.id, input.workCentreId));
       if (!centre) return { kind: 'unknown_work_centre' as const };
-      const { replanned } = await replanAround(tx, { workCentreIds: [centre.id], now: input.now }, async () => {
-        const listed = await tx
-          .select()
-          .from(productionJobs)
-          .where(inArray(productionJobs.id, input.jobIds))
-          .orderBy(asc(productionJobs.id));
-        const byId = new Map(listed.map((job) => [job.id, job]));
-        const issues = input.jobIds.flatMap((id, index): ResequenceIssue[] => {
-          const job = byId.get(id);
-          if (!job) return [{ index, message: `${id} is not a production job` }];
-          if (job.workCentreId !== centre.id)
-            return [{ index, message: `${id} is planned in ${job.workCentreId}, not ${centre.id}` }];
-          if (job.status !== 'planned')
-            return [{ index, message: `${id} is ${job.status}: only planned jobs can be resequenced` }];
-          const regularBefore = input.jobIds.slice(0, index).find((earlier) => byId.get(earlier)?.urgent === false);
-          if (job.urgent && regularBefore)
-            return [
-              {
-                index,
-                message: `${id} is urgent but listed after the regular job ${regularBefore}: an urgent job goes before every planned regular job`,
-              },
-            ];
-          return [];
-        });
-        if (issues.length > 0) throw new ResequenceRefused(issues);
-        const planned = await tx
-          .select()
-          .from(productionJobs)
-          .where(and(eq(productionJobs.workCentreId, centre.id), eq(productionJobs.status, 'planned')))
-          .orderBy(asc(productionJobs.sequence), asc(productionJobs.id))
-          .for('update');
-        const rest = planOrder(planned.map(toScheduledRow))
-          .map(({ row }) => row.id)
-          .filter((id) => !input.jobIds.includes(id));
-        const first = await nextSequence(tx, centre.id);
-        for (const [offset, id] of [...input.jobIds, ...rest].entries())
-          await tx
-            .update(productionJobs)
-            .set({ sequence: first + offset })
-            .where(eq(productionJobs.id, id));
-      });
+      const { replanned } = await replanAround(
+        tx,
+        { workCentreIds: [centre.id], now: input.now, reason: 'resequenced' },
+        async () => {
+          const listed = await tx
+            .select()
+            .from(productionJobs)
+            .where(inArray(productionJobs.id, input.jobIds))
+            .orderBy(asc(productionJobs.id));
+          const byId = new Map(listed.map((job) => [job.id, job]));
+          const issues = input.jobIds.flatMap((id, index): ResequenceIssue[] => {
+            const job = byId.get(id);
+            if (!job) return [{ index, message: `${id} is not a production job` }];
+            if (job.workCentreId !== centre.id)
+              return [{ index, message: `${id} is planned in ${job.workCentreId}, not ${centre.id}` }];
+            if (job.status !== 'planned')
+              return [{ index, message: `${id} is ${job.status}: only planned jobs can be resequenced` }];
+            const regularBefore = input.jobIds.slice(0, index).find((earlier) => byId.get(earlier)?.urgent === false);
+            if (job.urgent && regularBefore)
+              return [
+                {
+                  index,
+                  message: `${id} is urgent but listed after the regular job ${regularBefore}: an urgent job goes before every planned regular job`,
+                },
+              ];
+            return [];
+          });
+          if (issues.length > 0) throw new ResequenceRefused(issues);
+          const planned = await tx
+            .select()
+            .from(productionJobs)
+            .where(and(eq(productionJobs.workCentreId, centre.id), eq(productionJobs.status, 'planned')))
+            .orderBy(asc(productionJobs.sequence), asc(productionJobs.id))
+            .for('update');
+          const rest = planOrder(planned.map(toScheduledRow))
+            .map(({ row }) => row.id)
+            .filter((id) => !input.jobIds.includes(id));
+          const first = await nextSequence(tx, centre.id);
+          for (const [offset, id] of [...input.jobIds, ...rest].entries())
+            await tx
+              .update(productionJobs)
+              .set({ sequence: first + offset })
+              .where(eq(productionJobs.id, id));
+        },
+      );
       const [plan] = await readWorkCentrePlans(tx, centre.id);
       return { kind: 'resequenced' as const, plan: plan!, replanned };
     });

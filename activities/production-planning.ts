@@ -10,6 +10,7 @@ import {
   type ReplannedOrder,
 } from '../domain/production.js';
 import type { ActivityDeps } from './deps.js';
+import { activityClient, deliverProductionNotices } from './production-notices.js';
 import { materialOrdersFor, readPlan, replanAround, toPlannedJob, type Transaction } from './production-plan-store.js';
 import {
   addJob,
@@ -24,7 +25,14 @@ import {
 const OPEN = [...OPEN_JOB_STATUSES];
 
 /** Production planning of made-to-order lines: jobs in their work centres' plans, material held or ordered for them. */
-export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createProductionPlanningActivities({ db, temporal }: Pick<ActivityDeps, 'db' | 'temporal'>) {
+  /** Runs a planning change, then tells the orders it moved (owed notices stay for the sweep). */
+  async function tellingMoved<T>(orderId: string, change: () => Promise<T>): Promise<T> {
+    const result = await change();
+    const client = temporal ?? activityClient();
+    if (client) await deliverProductionNotices(db, client, { actingOrderId: orderId });
+    return result;
+  }
   return {
     /**
      * Makes one job per made-to-order line (`<orderId>-J<lineNo>`, quantity × minutes per unit), holds
@@ -34,34 +42,44 @@ export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'd
      * already has jobs gets its current plan back (and no `replanned`): nothing is made twice.
      */
     async planProduction(input: { orderId: string; urgent: boolean; now: string }): Promise<ProductionPlan> {
-      return db.transaction(async (tx) => {
-        await lockOrder(tx, input.orderId);
-        const [planned] = await tx
-          .select({ id: productionJobs.id })
-          .from(productionJobs)
-          .where(eq(productionJobs.orderId, input.orderId))
-          .limit(1);
-        if (planned) return { ...(await currentPlan(tx, input.orderId)), replanned: [] };
-        const lines = await madeToOrderLines(tx, input.orderId);
-        if (lines.length === 0)
-          throw ApplicationFailure.nonRetryable(`order ${input.orderId} has no made-to-order line`, 'NothingToProduce');
-        const { replanned } = await replanAround(
-          tx,
-          { workCentreIds: lines.map((line) => line.workCentreId), now: input.now, actingOrderId: input.orderId },
-          async () => {
-            await lockMaterials(tx, await billedMaterials(tx, [...new Set(lines.map((line) => line.sku))]));
-            for (const line of lines)
-              await addJob(tx, {
-                ...line,
-                id: `${input.orderId}-J${line.lineNo}`,
-                orderId: input.orderId,
-                urgent: input.urgent,
-                now: input.now,
-              });
-          },
-        );
-        return { ...(await currentPlan(tx, input.orderId)), replanned };
-      });
+      return tellingMoved(input.orderId, () =>
+        db.transaction(async (tx) => {
+          await lockOrder(tx, input.orderId);
+          const [planned] = await tx
+            .select({ id: productionJobs.id })
+            .from(productionJobs)
+            .where(eq(productionJobs.orderId, input.orderId))
+            .limit(1);
+          if (planned) return { ...(await currentPlan(tx, input.orderId)), replanned: [] };
+          const lines = await madeToOrderLines(tx, input.orderId);
+          if (lines.length === 0)
+            throw ApplicationFailure.nonRetryable(
+              `order ${input.orderId} has no made-to-order line`,
+              'NothingToProduce',
+            );
+          const { replanned } = await replanAround(
+            tx,
+            {
+              workCentreIds: lines.map((line) => line.workCentreId),
+              now: input.now,
+              reason: input.urgent ? 'urgent_job_planned' : 'job_planned',
+              actingOrderId: input.orderId,
+            },
+            async () => {
+              await lockMaterials(tx, await billedMaterials(tx, [...new Set(lines.map((line) => line.sku))]));
+              for (const line of lines)
+                await addJob(tx, {
+                  ...line,
+                  id: `${input.orderId}-J${line.lineNo}`,
+                  orderId: input.orderId,
+                  urgent: input.urgent,
+                  now: input.now,
+                });
+            },
+          );
+          return { ...(await currentPlan(tx, input.orderId)), replanned };
+        }),
+      );
     },
 
     /**
@@ -73,46 +91,53 @@ export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'd
       orderId: string;
       now: string;
     }): Promise<{ cancelledJobs: string[]; replanned: ReplannedOrder[] }> {
-      return db.transaction(async (tx) => {
-        await lockOrder(tx, input.orderId);
-        const open = await tx
-          .select({ id: productionJobs.id, workCentreId: productionJobs.workCentreId })
-          .from(productionJobs)
-          .where(and(eq(productionJobs.orderId, input.orderId), inArray(productionJobs.status, OPEN)))
-          .orderBy(asc(productionJobs.id));
-        const { replanned } = await replanAround(
-          tx,
-          { workCentreIds: open.map((job) => job.workCentreId), now: input.now, actingOrderId: input.orderId },
-          async () => {
-            // Only jobs still open once the work centre is locked: one finished meanwhile keeps its material.
-            const cancelled = await tx
-              .update(productionJobs)
-              .set({ status: 'cancelled' })
-              .where(
-                and(
-                  eq(productionJobs.orderId, input.orderId),
-                  inArray(productionJobs.status, OPEN),
-                  inArray(
-                    productionJobs.id,
-                    open.map((job) => job.id),
+      return tellingMoved(input.orderId, () =>
+        db.transaction(async (tx) => {
+          await lockOrder(tx, input.orderId);
+          const open = await tx
+            .select({ id: productionJobs.id, workCentreId: productionJobs.workCentreId })
+            .from(productionJobs)
+            .where(and(eq(productionJobs.orderId, input.orderId), inArray(productionJobs.status, OPEN)))
+            .orderBy(asc(productionJobs.id));
+          const { replanned } = await replanAround(
+            tx,
+            {
+              workCentreIds: open.map((job) => job.workCentreId),
+              now: input.now,
+              reason: 'order_cancelled',
+              actingOrderId: input.orderId,
+            },
+            async () => {
+              // Only jobs still open once the work centre is locked: one finished meanwhile keeps its material.
+              const cancelled = await tx
+                .update(productionJobs)
+                .set({ status: 'cancelled' })
+                .where(
+                  and(
+                    eq(productionJobs.orderId, input.orderId),
+                    inArray(productionJobs.status, OPEN),
+                    inArray(
+                      productionJobs.id,
+                      open.map((job) => job.id),
+                    ),
                   ),
-                ),
-              )
-              .returning({ id: productionJobs.id });
-            await settleMaterials(
-              tx,
-              cancelled.map((job) => job.id),
-              'released',
-            );
-          },
-        );
-        const cancelled = await tx
-          .select({ id: productionJobs.id })
-          .from(productionJobs)
-          .where(and(eq(productionJobs.orderId, input.orderId), eq(productionJobs.status, 'cancelled')))
-          .orderBy(asc(productionJobs.id));
-        return { cancelledJobs: cancelled.map((job) => job.id), replanned };
-      });
+                )
+                .returning({ id: productionJobs.id });
+              await settleMaterials(
+                tx,
+                cancelled.map((job) => job.id),
+                'released',
+              );
+            },
+          );
+          const cancelled = await tx
+            .select({ id: productionJobs.id })
+            .from(productionJobs)
+            .where(and(eq(productionJobs.orderId, input.orderId), eq(productionJobs.status, 'cancelled')))
+            .orderBy(asc(productionJobs.id));
+          return { cancelledJobs: cancelled.map((job) => job.id), replanned };
+        }),
+      );
     },
 
     /**
@@ -126,51 +151,61 @@ export function createProductionPlanningActivities({ db }: Pick<ActivityDeps, 'd
       materialOrders: MaterialOrder[];
       replanned: ReplannedOrder[];
     }> {
-      return db.transaction(async (tx) => {
-        await lockOrder(tx, input.orderId);
-        const [job] = await tx
-          .select()
-          .from(productionJobs)
-          .where(and(eq(productionJobs.id, input.jobId), eq(productionJobs.orderId, input.orderId)));
-        if (!job)
-          throw ApplicationFailure.nonRetryable(`order ${input.orderId} has no job ${input.jobId}`, 'JobNotFound');
-        const [existing] = await tx.select().from(productionJobs).where(eq(productionJobs.replaces, job.id));
-        if (existing) return { ...(await replacementPlan(tx, existing)), replanned: [] };
-        if (job.status === 'done' || job.status === 'cancelled')
-          throw notAllowed(`job ${job.id} is ${job.status}: it cannot be scrapped`);
-        const [spec] = await tx.select().from(productionSpecs).where(eq(productionSpecs.sku, job.sku));
-        if (!spec) throw missingSpec(job.sku);
-        const { result: replacementId, replanned } = await replanAround(
-          tx,
-          { workCentreIds: [job.workCentreId, spec.workCentreId], now: input.now, actingOrderId: input.orderId },
-          async () => {
-            const held = await tx
-              .select({ materialId: jobMaterials.materialId })
-              .from(jobMaterials)
-              .where(eq(jobMaterials.jobId, job.id))
-              .orderBy(asc(jobMaterials.materialId));
-            await lockMaterials(tx, [...held.map((row) => row.materialId), ...(await billedMaterials(tx, [job.sku]))]);
-            await tx.update(productionJobs).set({ status: 'scrapped' }).where(eq(productionJobs.id, job.id));
-            await settleMaterials(tx, [job.id], 'consumed');
-            const id = await replacementIdFor(tx, job);
-            await addJob(tx, {
-              id,
-              orderId: job.orderId,
-              lineNo: job.lineNo,
-              sku: job.sku,
-              quantity: job.quantity,
-              workCentreId: spec.workCentreId,
-              minutesPerUnit: spec.minutesPerUnit,
-              urgent: job.urgent,
-              replaces: job.id,
+      return tellingMoved(input.orderId, () =>
+        db.transaction(async (tx) => {
+          await lockOrder(tx, input.orderId);
+          const [job] = await tx
+            .select()
+            .from(productionJobs)
+            .where(and(eq(productionJobs.id, input.jobId), eq(productionJobs.orderId, input.orderId)));
+          if (!job)
+            throw ApplicationFailure.nonRetryable(`order ${input.orderId} has no job ${input.jobId}`, 'JobNotFound');
+          const [existing] = await tx.select().from(productionJobs).where(eq(productionJobs.replaces, job.id));
+          if (existing) return { ...(await replacementPlan(tx, existing)), replanned: [] };
+          if (job.status === 'done' || job.status === 'cancelled')
+            throw notAllowed(`job ${job.id} is ${job.status}: it cannot be scrapped`);
+          const [spec] = await tx.select().from(productionSpecs).where(eq(productionSpecs.sku, job.sku));
+          if (!spec) throw missingSpec(job.sku);
+          const { result: replacementId, replanned } = await replanAround(
+            tx,
+            {
+              workCentreIds: [job.workCentreId, spec.workCentreId],
               now: input.now,
-            });
-            return id;
-          },
-        );
-        const [replacement] = await tx.select().from(productionJobs).where(eq(productionJobs.id, replacementId));
-        return { ...(await replacementPlan(tx, replacement!)), replanned };
-      });
+              reason: 'job_scrapped',
+              actingOrderId: input.orderId,
+            },
+            async () => {
+              const held = await tx
+                .select({ materialId: jobMaterials.materialId })
+                .from(jobMaterials)
+                .where(eq(jobMaterials.jobId, job.id))
+                .orderBy(asc(jobMaterials.materialId));
+              await lockMaterials(tx, [
+                ...held.map((row) => row.materialId),
+                ...(await billedMaterials(tx, [job.sku])),
+              ]);
+              await tx.update(productionJobs).set({ status: 'scrapped' }).where(eq(productionJobs.id, job.id));
+              await settleMaterials(tx, [job.id], 'consumed');
+              const id = await replacementIdFor(tx, job);
+              await addJob(tx, {
+                id,
+                orderId: job.orderId,
+                lineNo: job.lineNo,
+                sku: job.sku,
+                quantity: job.quantity,
+                workCentreId: spec.workCentreId,
+                minutesPerUnit: spec.minutesPerUnit,
+                urgent: job.urgent,
+                replaces: job.id,
+                now: input.now,
+              });
+              return id;
+            },
+          );
+          const [replacement] = await tx.select().from(productionJobs).where(eq(productionJobs.id, replacementId));
+          return { ...(await replacementPlan(tx, replacement!)), replanned };
+        }),
+      );
     },
 
     /** Uses up the material held for the order's finished jobs (on hand and held both go down); once only, the same answer again. */

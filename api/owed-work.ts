@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { deliverProductionNotices } from '../activities/production-notices.js';
 import type { Database } from '../db/client.js';
 import { startOwedWorkflows } from './orders/order-workflow-start.js';
 import { deliverOwedShopFloorEvents } from './production/owed-deliveries.js';
@@ -7,8 +8,8 @@ import { deliverOwedWebhooks } from './webhooks/deliveries.js';
 /**
  * Every `intervalMs` until stopped, does what the API owes but could not do at the time: starts the
  * workflows of recorded orders whose start failed or was never confirmed, and delivers recorded
- * webhook events and device events (factory events, inspections, warehouse scans) that never reached
- * their order. A crash or an outage between recording and acting so never leaves an order `received`
+ * webhook events, device events (factory events, inspections, warehouse scans) and production
+ * notices (new dates after a plan change) that never reached their order. A crash or an outage between recording and acting so never leaves an order `received`
  * for good or a payment or a device event unseen. Safe in every API process at once.
  */
 export function sweepOwedWork(
@@ -20,11 +21,13 @@ export function sweepOwedWork(
     const workflows = await startOwedWorkflows(deps, intervalMs);
     const webhooks = await deliverOwedWebhooks(deps, intervalMs);
     const devices = await deliverOwedShopFloorEvents(deps, intervalMs);
-    const done = workflows.started.length + webhooks.delivered.length + devices.delivered.length;
-    const owed = workflows.failed.length + webhooks.failed.length + devices.failed.length;
+    const notices = await deliverProductionNotices(deps.db, deps.temporal, { olderThanMs: intervalMs, limit: 100 });
+    const done =
+      workflows.started.length + webhooks.delivered.length + devices.delivered.length + notices.delivered.length;
+    const owed = workflows.failed.length + webhooks.failed.length + devices.failed.length + notices.owed.length;
     if (done || owed)
       deps.log?.(
-        `owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events and ${devices.delivered.length} device events delivered, ${owed} still owed`,
+        `owed work: ${workflows.started.length} order workflows started, ${webhooks.delivered.length} webhook events, ${devices.delivered.length} device events and ${notices.delivered.length} production notices delivered, ${owed} still owed`,
       );
   };
   const timer = setInterval(() => {

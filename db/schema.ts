@@ -22,6 +22,7 @@ import {
   PRODUCTION_JOB_STATUSES,
   type InspectionFailure,
   type QualityStandard,
+  type ReplannedOrder,
 } from '../domain/production.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -699,4 +700,28 @@ export const warehouseEvents = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
   (t) => [index('warehouse_events_order').on(t.orderId, t.occurredAt)],
+);
+
+/** Orders a plan change moved, to be told their new dates: written with the change, delivered to their workflows after it. */
+export const productionNotices = pgTable(
+  'production_notices',
+  {
+    /** The signal's event id: the order's workflow takes each notice once. */
+    eventId: text('event_id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    /** The order whose planning moved it (urgent job, cancellation, scrap, new lines); null for a change from the API. */
+    actingOrderId: text('acting_order_id'),
+    reason: text('reason').notNull(),
+    notice: jsonb('notice').$type<Omit<ReplannedOrder, 'orderId'>>().notNull(),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('production_notices_owed')
+      .on(t.createdAt)
+      .where(sql`${t.deliveredAt} is null`),
+    index('production_notices_acting').on(t.actingOrderId),
+  ],
 );

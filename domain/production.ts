@@ -79,6 +79,10 @@ export interface PlannedJob {
 /** An order whose promised date moved because its work centre's plan changed. */
 export interface ReplannedOrder {
   orderId: string;
+  /** The notice's event id: the order is told once, however often it is delivered. */
+  eventId: string;
+  /** Why the plan changed: urgent_job_planned, order_cancelled, capacity_changed, … */
+  reason: string;
   previousPromisedDate: string;
   promisedDate: string;
   jobs: Array<{ id: string; plannedStart: string; plannedEnd: string }>;

@@ -3,7 +3,6 @@ import type { CancelResult, OrderState } from './messages.js';
 import { drainPayments, giveBack } from './money.js';
 import { activities } from './order-activities.js';
 import type { OrderRun, UndoableStep } from './order-run.js';
-import { tellReplanned } from './production.js';
 
 /** The statuses an order ends in. */
 export type FinalStatus = 'cancelled' | 'failed' | 'completed' | 'returned';
@@ -56,13 +55,13 @@ async function compensate(run: OrderRun, reason: string): Promise<Omit<CancelRes
       undone.push('shipment_cancelled');
     }
     if (state.production || began('produce')) {
-      const { cancelledJobs, replanned } = await activities.cancelProduction({
+      // The orders it pulls forward are told by the planning itself.
+      const { cancelledJobs } = await activities.cancelProduction({
         orderId,
         now: new Date().toISOString(),
       });
       for (const job of state.production?.jobs ?? []) if (cancelledJobs.includes(job.id)) job.status = 'cancelled';
       if (cancelledJobs.length > 0) undone.push('production_cancelled');
-      await tellReplanned(run, replanned, 'order_cancelled');
     }
     // Goods the carrier already has are not back on the shelf.
     if (

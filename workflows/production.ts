@@ -1,7 +1,6 @@
-import { getExternalWorkflowHandle, upsertSearchAttributes } from '@temporalio/workflow';
-import type { PlannedJob, ReplannedOrder } from '../domain/production.js';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { PlannedJob } from '../domain/production.js';
 import {
-  productionNewsSignal,
   type OrderState,
   type ProductionInspection,
   type ProductionJobEvent,
@@ -10,7 +9,7 @@ import {
 } from './messages.js';
 import { activities } from './order-activities.js';
 import type { OrderRun } from './order-run.js';
-import { orderWorkflowId, ProductionLateKey } from './search-attributes.js';
+import { ProductionLateKey } from './search-attributes.js';
 
 /** The order's production as its workflow follows it. */
 export type Production = NonNullable<OrderState['production']>;
@@ -27,23 +26,6 @@ export function followedJob(job: PlannedJob): FollowedJob {
 /** Whether every job passed its final inspection (a scrapped job counts through the job that makes it again). */
 export function productionFinished(production: Production): boolean {
   return production.jobs.every((job) => job.status === 'done' || job.status === 'scrapped');
-}
-
-/** Tells the orders a plan change pushed back (or pulled forward) their new dates; an order that ended has nothing to hear. */
-export async function tellReplanned(run: OrderRun, replanned: ReplannedOrder[], reason: string): Promise<void> {
-  for (const { orderId, ...change } of replanned) {
-    const news: ProductionReplanned = {
-      ...change,
-      eventId: `replan:${run.orderId}:${run.step}:${orderId}`,
-      kind: 'replanned',
-      reason,
-    };
-    try {
-      await getExternalWorkflowHandle(orderWorkflowId(orderId)).signal(productionNewsSignal, news);
-    } catch {
-      // The other order ended (or never started): its plan no longer matters to anyone.
-    }
-  }
 }
 
 /** Handles one piece of production news: the factory's progress, an inspection's verdict or a replan. */
@@ -142,7 +124,6 @@ async function scrapAndRemake(run: OrderRun, job: FollowedJob): Promise<void> {
       materialOrders: replacement.materialOrders,
     },
   });
-  await tellReplanned(run, replacement.replanned, 'job_scrapped');
   await applyReplan(run, 'job_scrapped', { promisedDate: replacement.promisedDate, jobs: [] });
 }
 
@@ -185,7 +166,6 @@ export async function planForNewLines(run: OrderRun): Promise<void> {
   await run.record('note', 'production_lines_changed', state.status, {
     detail: { revision, cancelledJobs, jobs, materialOrders },
   });
-  await tellReplanned(run, revised.replanned, 'lines_changed');
   await applyReplan(run, 'lines_changed', { promisedDate: revised.promisedDate ?? production.promisedDate, jobs: [] });
 }
 

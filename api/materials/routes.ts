@@ -49,7 +49,7 @@ export const materialRoutes: FastifyPluginAsyncZod<{ db: Database; temporal: Cli
   async function pullJobsForward(purchaseOrderId: number, log: { warn: (detail: object, message: string) => void }) {
     try {
       const replanned = await materialArrived(db, purchaseOrderId, new Date().toISOString());
-      const { unreachable } = await tellReplanned(temporal, replanned, 'material_arrived');
+      const { unreachable } = await tellReplanned(db, temporal, replanned);
       if (unreachable.length > 0) log.warn({ unreachable }, 'orders moved by a material arrival could not be told');
     } catch (error) {
       // The lot is in stock either way; its job keeps the purchase order's due date until the next replan.

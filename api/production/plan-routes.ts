@@ -21,7 +21,7 @@ import {
   WorkCentreParamsSchema,
   WorkCentreSchema,
 } from './plan-schemas.js';
-import { tellReplanned, type ReplanReason } from './tell-replanned.js';
+import { tellReplanned } from './tell-replanned.js';
 
 const tags = ['production'];
 
@@ -31,9 +31,9 @@ export const productionPlanRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
   { db, temporal, auth },
 ) => {
   /** Tells the moved orders' workflows after the change is committed; one that cannot be reached now is logged. */
-  async function tell(replanned: ReplannedOrder[], reason: ReplanReason, log: FastifyBaseLogger) {
-    const { unreachable } = await tellReplanned(temporal, replanned, reason);
-    if (unreachable.length > 0) log.warn({ unreachable, reason }, 'replanned orders not told: workflow service failed');
+  async function tell(replanned: ReplannedOrder[], log: FastifyBaseLogger) {
+    const { unreachable } = await tellReplanned(db, temporal, replanned);
+    if (unreachable.length > 0) log.warn({ unreachable }, 'replanned orders not told yet: the sweep delivers later');
   }
 
   app.get(
@@ -100,7 +100,7 @@ export const productionPlanRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
         now: new Date().toISOString(),
       });
       if (!changed) throw unknownWorkCentre(404, 'id', id);
-      await tell(changed.replanned, 'capacity_changed', request.log);
+      await tell(changed.replanned, request.log);
       return { ...changed.workCentre, replanned: changed.replanned };
     },
   );
@@ -134,7 +134,7 @@ export const productionPlanRoutes: FastifyPluginAsyncZod<{ db: Database; tempora
           outcome.issues.map((issue) => issue.message).join('; '),
           outcome.issues.map(({ index, message }) => ({ path: `jobIds[${index}]`, message })),
         );
-      await tell(outcome.replanned, 'resequenced', request.log);
+      await tell(outcome.replanned, request.log);
       return { ...outcome.plan, replanned: outcome.replanned };
     },
   );

@@ -151,6 +151,8 @@ describe('planProduction', () => {
     ]);
     const pushedBack = {
       orderId: regular,
+      eventId: expect.stringMatching(new RegExp(`^replan-.+-${regular}$`)),
+      reason: 'urgent_job_planned',
       previousPromisedDate: '2030-01-07',
       promisedDate: '2030-01-08',
       jobs: [job(`${regular}-J1`, at(1, '08:00'), at(1, '14:00'))],
@@ -165,6 +167,8 @@ describe('planProduction', () => {
       replanned: [
         {
           orderId: regular,
+          eventId: expect.stringMatching(/^replan-/),
+          reason: 'order_cancelled',
           previousPromisedDate: '2030-01-08',
           promisedDate: '2030-01-07',
           jobs: [job(`${regular}-J1`, at(0, '09:00'), at(0, '15:00'))],

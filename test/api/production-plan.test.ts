@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProductionPlanningActivities } from '../../activities/production-planning.js';
-import { tellReplanned } from '../../api/production/tell-replanned.js';
-import { orderLines, orders, productionJobs } from '../../db/schema.js';
+import { deliverProductionNotices } from '../../activities/production-notices.js';
+import { orderLines, orders, productionJobs, productionNotices } from '../../db/schema.js';
 import { uniqueTag } from '../support/fixtures.js';
 import { asAdmin, asService, asSupport } from '../support/http.js';
 import { createMadeToOrderProduct, createWorkCentre } from '../support/production-fixtures.js';
@@ -215,43 +215,74 @@ describe('resequencing', () => {
   });
 });
 
-describe('tellReplanned', () => {
-  it("signals each moved order's workflow once per replan; an ended one is nothing to tell, a failure is reported", async () => {
-    const signals: Array<{ workflowId: string; news: Record<string, unknown> }> = [];
-    const temporal = {
-      workflow: {
-        getHandle: (workflowId: string) => ({
-          signal: async (_signal: unknown, news: Record<string, unknown>) => {
-            if (workflowId === 'order-ended') throw new WorkflowNotFoundError('gone', workflowId, undefined);
-            if (workflowId === 'order-unreachable') throw new Error('unavailable');
-            signals.push({ workflowId, news });
-          },
-        }),
-      },
-    } as unknown as Parameters<typeof tellReplanned>[0];
-    const moved = (orderId: string) => ({
-      orderId,
-      previousPromisedDate: '2030-01-07',
-      promisedDate: '2030-01-08',
-      jobs: [{ id: `${orderId}-J1`, plannedStart: at(1, '08:00'), plannedEnd: at(1, '10:00') }],
-    });
+describe('production notices', () => {
+  it('a plan change writes a notice per moved order; delivery signals it once, a refusal leaves it owed', async () => {
+    // A day's work each (480 minutes from 09:00): the urgent job pushes the regular one a day later.
+    const { sku } = await createMadeToOrderProduct(stack.db, { minutesPerUnit: 480 });
+    const regular = await plannedOrder(sku, 1);
+    const urgent = await plannedOrder(sku, 1, true);
+    const [notice] = await stack.db
+      .select()
+      .from(productionNotices)
+      .where(eq(productionNotices.actingOrderId, urgent))
+      .orderBy(asc(productionNotices.eventId));
+    expect(notice).toMatchObject({ orderId: regular, reason: 'urgent_job_planned', deliveredAt: null });
 
-    const outcome = await tellReplanned(temporal, [moved('live'), moved('ended'), moved('unreachable')], 'resequenced');
-    expect(outcome).toEqual({ told: ['live'], unreachable: ['unreachable'] });
+    const signals: Array<{ workflowId: string; news: Record<string, unknown> }> = [];
+    const client = (fail?: Error) =>
+      ({
+        workflow: {
+          getHandle: (workflowId: string) => ({
+            signal: async (_signal: unknown, news: Record<string, unknown>) => {
+              if (fail) throw fail;
+              signals.push({ workflowId, news });
+            },
+          }),
+        },
+      }) as unknown as Parameters<typeof deliverProductionNotices>[1];
+
+    const refused = await deliverProductionNotices(stack.db, client(new Error('unavailable')), {
+      actingOrderId: urgent,
+    });
+    expect(refused).toEqual({ delivered: [], owed: [regular] });
+    const told = await deliverProductionNotices(stack.db, client(), { actingOrderId: urgent });
+    expect(told).toEqual({ delivered: [regular], owed: [] });
     expect(signals).toEqual([
       {
-        workflowId: 'order-live',
+        workflowId: `order-${regular}`,
         news: {
-          eventId: expect.stringMatching(/^replanned-.+-live$/),
+          eventId: notice!.eventId,
           kind: 'replanned',
-          reason: 'resequenced',
-          previousPromisedDate: '2030-01-07',
-          promisedDate: '2030-01-08',
-          jobs: [{ id: 'live-J1', plannedStart: at(1, '08:00'), plannedEnd: at(1, '10:00') }],
+          reason: 'urgent_job_planned',
+          previousPromisedDate: '2030-01-08',
+          promisedDate: '2030-01-09',
+          jobs: [{ id: `${regular}-J1`, plannedStart: at(1, '09:00'), plannedEnd: at(2, '09:00') }],
         },
       },
     ]);
-    await tellReplanned(temporal, [moved('live')], 'capacity_changed');
-    expect(signals[1]!.news.eventId).not.toBe(signals[0]!.news.eventId);
+    // Delivered once: asked again, nothing is owed.
+    expect(await deliverProductionNotices(stack.db, client(), { actingOrderId: urgent })).toEqual({
+      delivered: [],
+      owed: [],
+    });
+  });
+
+  it('a notice for an order whose workflow ended counts as delivered', async () => {
+    const { sku } = await createMadeToOrderProduct(stack.db, { minutesPerUnit: 600 });
+    const regular = await plannedOrder(sku, 1);
+    const urgent = await plannedOrder(sku, 1, true);
+    const ended = {
+      workflow: {
+        getHandle: (workflowId: string) => ({
+          signal: async () => {
+            throw new WorkflowNotFoundError('gone', workflowId, undefined);
+          },
+        }),
+      },
+    } as unknown as Parameters<typeof deliverProductionNotices>[1];
+    expect(await deliverProductionNotices(stack.db, ended, { actingOrderId: urgent })).toEqual({
+      delivered: [regular],
+      owed: [],
+    });
   });
 });

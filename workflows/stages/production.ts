@@ -8,7 +8,6 @@ import {
   handleProductionNews,
   planForNewLines,
   productionFinished,
-  tellReplanned,
   type Production,
 } from '../production.js';
 import { awaitStage } from '../stage-wait.js';
@@ -55,9 +54,9 @@ async function planJobs(run: OrderRun): Promise<void> {
     jobs: plan.jobs.map(followedJob),
   };
   await run.record('milestone', 'production_planned', 'in_production', {
-    detail: { promisedDate, jobs: plan.jobs, materialOrders },
+    // The orders an urgent job pushed back are told by the planning itself; operators see them here.
+    detail: { promisedDate, jobs: plan.jobs, materialOrders, pushedBack: plan.replanned.map(({ orderId }) => orderId) },
   });
-  await tellReplanned(run, plan.replanned, 'urgent_job_planned');
   await run.notify('production_planned', { promisedDate });
   const deliverBy = input.requestedDeliveryBy?.slice(0, 10);
   if (deliverBy && promisedDate > deliverBy)
