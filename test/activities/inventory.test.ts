@@ -2,33 +2,18 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory.js';
 import { createDatabase } from '../../db/client.js';
-import { orders, reservations, stockLots } from '../../db/schema.js';
-import { createProduct, uniqueTag } from '../support/fixtures.js';
+import { reservations, stockLots } from '../../db/schema.js';
+import { createProduct } from '../support/fixtures.js';
 import { inject } from 'vitest';
 import { holdLock } from '../support/held-lock.js';
+import { insertOrderRow } from '../support/order-rows.js';
 
 const database = createDatabase(inject('databaseUrl'), { max: 20 });
 const { db } = database;
 const inventory = createInventoryActivities({ db });
 
 /** Orders need a row before they can hold reservations. */
-async function newOrder(): Promise<string> {
-  const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
-  const [customer] = await db.execute<{ id: string }>(sql`select id from customers limit 1`);
-  await db.insert(orders).values({
-    id,
-    status: 'reserving',
-    type: 'regular',
-    channel: 'web',
-    customerId: customer!.id,
-    request: {} as never,
-    pricing: {} as never,
-    total: 0,
-    currency: 'EUR',
-    requestHash: 'x',
-  });
-  return id;
-}
+const newOrder = () => insertOrderRow(db, { status: 'reserving', type: 'regular' });
 
 const line = (sku: string, quantity: number, lineNo = 1) => ({ lineNo, sku, quantity, madeToOrder: false });
 const heldFor = async (sku: string) =>

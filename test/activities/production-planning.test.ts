@@ -1,9 +1,9 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertOrderRow } from '../support/order-rows.js';
 import { createProductionPlanningActivities } from '../../activities/production-planning.js';
 import { createDatabase } from '../../db/client.js';
-import { jobMaterials, materials, orderLines, orders, productionJobs, purchaseOrders } from '../../db/schema.js';
-import { uniqueTag } from '../support/fixtures.js';
+import { jobMaterials, materials, productionJobs, purchaseOrders } from '../../db/schema.js';
 import { holdLock } from '../support/held-lock.js';
 import { createMadeToOrderProduct, createWorkCentre } from '../support/production-fixtures.js';
 
@@ -17,26 +17,7 @@ const NOW = '2030-01-07T09:00:00.000Z';
 const at = (day: number, time: string) => `2030-01-${String(7 + day).padStart(2, '0')}T${time}:00.000Z`;
 
 /** An order row with the given lines (line numbers from 1), as placement would have written it. */
-async function newOrder(lines: Array<{ sku: string; quantity: number }>): Promise<string> {
-  const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
-  const [customer] = await db.execute<{ id: string }>(sql`select id from customers order by id limit 1`);
-  await db.insert(orders).values({
-    id,
-    status: 'in_production',
-    type: 'custom',
-    channel: 'web',
-    customerId: customer!.id,
-    request: {} as never,
-    pricing: {} as never,
-    total: 0,
-    currency: 'EUR',
-    requestHash: 'x',
-  });
-  await db
-    .insert(orderLines)
-    .values(lines.map((line, index) => ({ orderId: id, lineNo: index + 1, ...line, unitPrice: 5_000 })));
-  return id;
-}
+const newOrder = (lines: Array<{ sku: string; quantity: number }>) => insertOrderRow(db, { lines });
 
 const material = async (id: string) => {
   const [row] = await db.select().from(materials).where(eq(materials.id, id));

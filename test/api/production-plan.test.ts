@@ -1,10 +1,10 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProductionPlanningActivities } from '../../activities/production-planning.js';
 import { deliverProductionNotices } from '../../activities/production-notices.js';
-import { orderLines, orders, productionJobs, productionNotices } from '../../db/schema.js';
-import { uniqueTag } from '../support/fixtures.js';
+import { productionJobs, productionNotices } from '../../db/schema.js';
+import { insertOrderRow } from '../support/order-rows.js';
 import { asAdmin, asService, asSupport } from '../support/http.js';
 import { createMadeToOrderProduct, createWorkCentre } from '../support/production-fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -25,21 +25,7 @@ afterAll(() => stack.close());
 
 /** An order of `quantity` units of a made-to-order product, planned as its workflow would. */
 async function plannedOrder(sku: string, quantity: number, urgent = false): Promise<string> {
-  const id = `ord_TEST${uniqueTag()}${uniqueTag()}`.slice(0, 30);
-  const [customer] = await stack.db.execute<{ id: string }>(sql`select id from customers order by id limit 1`);
-  await stack.db.insert(orders).values({
-    id,
-    status: 'in_production',
-    type: urgent ? 'urgent' : 'custom',
-    channel: 'web',
-    customerId: customer!.id,
-    request: {} as never,
-    pricing: {} as never,
-    total: 0,
-    currency: 'EUR',
-    requestHash: 'x',
-  });
-  await stack.db.insert(orderLines).values({ orderId: id, lineNo: 1, sku, quantity, unitPrice: 5_000 });
+  const id = await insertOrderRow(stack.db, { type: urgent ? 'urgent' : 'custom', lines: [{ sku, quantity }] });
   await planning.planProduction({ orderId: id, urgent, now: PLANNED_AT });
   return id;
 }

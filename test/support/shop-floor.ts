@@ -1,35 +1,17 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Client } from '@temporalio/client';
-import { asc } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { ulid } from 'ulid';
 import { buildApp } from '../../api/app.js';
-import { customers, orders, productionJobs } from '../../db/schema.js';
+import { productionJobs } from '../../db/schema.js';
 import type { ProductionJobStatus } from '../../domain/production.js';
 import { payloadDataConverter } from '../../temporal/connection.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
-import { orderRequest, uniqueTag } from './fixtures.js';
+import { uniqueTag } from './fixtures.js';
+import { insertOrderRow } from './order-rows.js';
 import type { TestStack } from './stack.js';
 
 /** An order row of this test's own with no workflow behind it (status and type as a custom order in production). */
-export async function insertOrder(stack: TestStack): Promise<string> {
-  const id = `ord_${ulid()}`;
-  const [customer] = await stack.db.select({ id: customers.id }).from(customers).orderBy(asc(customers.id)).limit(1);
-  await stack.db.insert(orders).values({
-    id,
-    status: 'in_production',
-    type: 'custom',
-    channel: 'web',
-    customerId: customer!.id,
-    request: orderRequest([]),
-    pricing: {} as never,
-    total: 0,
-    currency: 'EUR',
-    requestHash: 'x',
-    placedBy: 'service',
-  });
-  return id;
-}
+export const insertOrder = (stack: TestStack) => insertOrderRow(stack.db);
 
 /** A production job for the order straight in the table, as planning would write it. */
 export async function insertJob(
