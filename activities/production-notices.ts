@@ -56,6 +56,19 @@ function selected(selection: NoticeSelection): SQL | undefined {
   return lt(productionNotices.createdAt, new Date(Date.now() - selection.olderThanMs));
 }
 
+/**
+ * Wraps an order's planning changes: each runs, then the orders it moved are told at once (with the
+ * given client, else the worker's own inside an activity); notices not delivered stay for the sweep.
+ */
+export function tellingMovedOrders(db: Database, temporal: Pick<Client, 'workflow'> | undefined) {
+  return async <T>(orderId: string, change: () => Promise<T>): Promise<T> => {
+    const result = await change();
+    const client = temporal ?? activityClient();
+    if (client) await deliverProductionNotices(db, client, { actingOrderId: orderId });
+    return result;
+  };
+}
+
 /** The worker's Temporal client inside an activity; none when planning runs outside one (its notices then wait for the sweep). */
 export function activityClient(): Pick<Client, 'workflow'> | undefined {
   try {

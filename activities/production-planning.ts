@@ -10,7 +10,7 @@ import {
   type ReplannedOrder,
 } from '../domain/production.js';
 import type { ActivityDeps } from './deps.js';
-import { activityClient, deliverProductionNotices } from './production-notices.js';
+import { tellingMovedOrders } from './production-notices.js';
 import { materialOrdersFor, readPlan, replanAround, toPlannedJob, type Transaction } from './production-plan-store.js';
 import {
   addJob,
@@ -26,13 +26,7 @@ const OPEN = [...OPEN_JOB_STATUSES];
 
 /** Production planning of made-to-order lines: jobs in their work centres' plans, material held or ordered for them. */
 export function createProductionPlanningActivities({ db, temporal }: Pick<ActivityDeps, 'db' | 'temporal'>) {
-  /** Runs a planning change, then tells the orders it moved (owed notices stay for the sweep). */
-  async function tellingMoved<T>(orderId: string, change: () => Promise<T>): Promise<T> {
-    const result = await change();
-    const client = temporal ?? activityClient();
-    if (client) await deliverProductionNotices(db, client, { actingOrderId: orderId });
-    return result;
-  }
+  const tellingMoved = tellingMovedOrders(db, temporal);
   return {
     /**
      * Makes one job per made-to-order line (`<orderId>-J<lineNo>`, quantity × minutes per unit), holds

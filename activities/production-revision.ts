@@ -3,7 +3,7 @@ import { productionJobs } from '../db/schema.js';
 import { notAllowed } from '../domain/failure-types.js';
 import type { RevisedProduction } from '../domain/production.js';
 import type { ActivityDeps } from './deps.js';
-import { activityClient, deliverProductionNotices } from './production-notices.js';
+import { tellingMovedOrders } from './production-notices.js';
 import { readPlan, replanAround } from './production-plan-store.js';
 import {
   addJob,
@@ -16,13 +16,7 @@ import {
 
 /** Planning again when an order's lines change before its production started. */
 export function createProductionRevisionActivities({ db, temporal }: Pick<ActivityDeps, 'db' | 'temporal'>) {
-  /** Runs a planning change, then tells the orders it moved (owed notices stay for the sweep). */
-  async function tellingMoved<T>(orderId: string, change: () => Promise<T>): Promise<T> {
-    const result = await change();
-    const client = temporal ?? activityClient();
-    if (client) await deliverProductionNotices(db, client, { actingOrderId: orderId });
-    return result;
-  }
+  const tellingMoved = tellingMovedOrders(db, temporal);
   return {
     /**
      * Replaces the order's planned jobs with jobs for its lines as revision `revision` left them
