@@ -12,6 +12,7 @@ import type { Config } from '../config/env.js';
 import type { Database } from '../db/client.js';
 import { defaultPricingRules } from '../domain/pricing-rules.js';
 import { createMethodRegistry } from './allowed-methods.js';
+import { inventoryHealthRoutes } from './analytics/inventory-routes.js';
 import { outcomeAnalyticsRoutes } from './analytics/outcome-routes.js';
 import { satisfactionRoutes } from './analytics/satisfaction-routes.js';
 import { stageAnalyticsRoutes } from './analytics/stage-routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(warehouseEventRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(outcomeAnalyticsRoutes, { db: deps.db, auth });
   await app.register(stageAnalyticsRoutes, { db: deps.db, auth });
+  await app.register(inventoryHealthRoutes, { db: deps.db, auth });
   await app.register(satisfactionRoutes, { db: deps.db, auth });
   await app.register(followUpRoutes, { db: deps.db, auth });
   await app.register(productionPlanRoutes, { db: deps.db, temporal: deps.temporal, auth });

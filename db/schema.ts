@@ -59,6 +59,8 @@ export const products = pgTable(
     active: boolean('active').notNull().default(true),
     /** Units only urgent orders may take: contended stock goes to urgent orders first. */
     urgentReserve: integer('urgent_reserve').notNull().default(0),
+    /** Who restocks a stocked product; null for made-to-order ones (their suppliers are on materials) and new ones not yet assigned. */
+    supplierId: text('supplier_id').references(() => suppliers.id),
   },
   (t) => [
     check('products_price_positive', sql`${t.priceMinor} > 0`),

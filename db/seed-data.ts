@@ -182,6 +182,24 @@ export const PRODUCTS: Product[] = [
   },
 ];
 
+/** Suppliers of the stocked (not made-to-order) products and the days an order from each takes to arrive. */
+export const PRODUCT_SUPPLIERS = [
+  { id: 'SUP-TEAHOUSE', name: 'Hamburger Teekontor', leadTimeDays: 14 },
+  { id: 'SUP-ROASTERY', name: 'Rösterei Nordlicht', leadTimeDays: 7 },
+  { id: 'SUP-BREWGEAR', name: 'Brühwerk Zubehör', leadTimeDays: 21 },
+  { id: 'SUP-APPAREL', name: 'Stoffwerk Bekleidung', leadTimeDays: 10 },
+  { id: 'SUP-HOMEWARE', name: 'Bambus & Holz Handel', leadTimeDays: 30 },
+];
+
+/** The supplier that restocks each stocked category. */
+export const SUPPLIER_BY_CATEGORY: Record<string, string> = {
+  tea: 'SUP-TEAHOUSE',
+  coffee: 'SUP-ROASTERY',
+  accessories: 'SUP-BREWGEAR',
+  apparel: 'SUP-APPAREL',
+  furniture: 'SUP-HOMEWARE',
+};
+
 /** Units of each stocked product held back for urgent orders. */
 export const URGENT_RESERVE = 3;
 

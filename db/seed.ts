@@ -1,5 +1,16 @@
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { CARRIER_RATES, CARRIERS, CUSTOMERS, PRODUCTS, URGENT_RESERVE, WAREHOUSES, stockLots } from './seed-data.js';
+import {
+  CARRIER_RATES,
+  CARRIERS,
+  CUSTOMERS,
+  PRODUCT_SUPPLIERS,
+  PRODUCTS,
+  SUPPLIER_BY_CATEGORY,
+  URGENT_RESERVE,
+  WAREHOUSES,
+  stockLots,
+} from './seed-data.js';
 import { BILL_OF_MATERIALS, MATERIALS, PRODUCTION_SPECS, SUPPLIERS, WORK_CENTRES } from './seed-production.js';
 import {
   billOfMaterials,
@@ -18,6 +29,7 @@ import {
 /** Inserts the demo data where it is missing; never overwrites stock or customers that changed since. */
 export async function seedDatabase(db: Database, currency: string): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.insert(suppliers).values(PRODUCT_SUPPLIERS).onConflictDoNothing();
     await tx
       .insert(products)
       .values(
@@ -26,9 +38,19 @@ export async function seedDatabase(db: Database, currency: string): Promise<void
           currency,
           madeToOrder: p.madeToOrder ?? false,
           urgentReserve: p.madeToOrder ? 0 : URGENT_RESERVE,
+          supplierId: p.madeToOrder ? null : (SUPPLIER_BY_CATEGORY[p.category] ?? null),
         })),
       )
       .onConflictDoNothing();
+    // Products seeded before they had suppliers get one; a supplier chosen since is kept.
+    for (const [category, supplierId] of Object.entries(SUPPLIER_BY_CATEGORY)) {
+      const skus = PRODUCTS.filter((p) => !p.madeToOrder && p.category === category).map((p) => p.sku);
+      if (skus.length === 0) continue;
+      await tx
+        .update(products)
+        .set({ supplierId })
+        .where(and(inArray(products.sku, skus), isNull(products.supplierId), eq(products.madeToOrder, false)));
+    }
     await tx.insert(warehouses).values(WAREHOUSES).onConflictDoNothing();
     await tx.insert(stockLotsTable).values(stockLots()).onConflictDoNothing();
     await tx.insert(carriers).values(CARRIERS).onConflictDoNothing();
