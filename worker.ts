@@ -7,6 +7,7 @@ import { createDatabase } from './db/client.js';
 import { createSandboxCarrier } from './sandbox/carrier.js';
 import { createSandboxNotifier } from './sandbox/notifier.js';
 import { createSandboxPaymentProvider } from './sandbox/payment-provider.js';
+import { createSandboxStaffNotifier } from './sandbox/staff-notifier.js';
 import { payloadDataConverter, temporalConnectionOptions } from './temporal/connection.js';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from './temporal/workflow-bundle.js';
 
@@ -43,6 +44,7 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     payments: payments.gateway,
     carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
     notifier: createSandboxNotifier(database.db),
+    staffNotifier: createSandboxStaffNotifier(database.db),
     pricingRules: defaultPricingRules(config.currency),
   };
   const worker = await Worker.create({

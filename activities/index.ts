@@ -9,6 +9,7 @@ import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
 import { createProductionRevisionActivities } from './production-revision.js';
 import { createShippingActivities } from './shipping.js';
+import { createStaffAlertActivities } from './staff-alerts.js';
 import { failFastOnDataErrors } from './permanent-failures.js';
 import { createSurveyActivities } from './surveys.js';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createShippingActivities(deps),
     ...createInvoicingActivities(deps),
     ...createNotificationActivities(deps),
+    ...createStaffAlertActivities(deps),
     ...createSurveyActivities(deps),
     ...createProductionJobActivities(deps),
     ...createProductionPlanningActivities(deps),

@@ -20,6 +20,7 @@ import { createAuth } from './auth.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { stockReceiptRoutes } from './catalog/stock-receipts.js';
 import { followUpRoutes } from './follow-ups/routes.js';
+import { staffAlertRoutes } from './staff-alerts/routes.js';
 import { invoiceRoutes } from './invoices/routes.js';
 import { materialRoutes } from './materials/routes.js';
 import { orderActionRoutes } from './orders/action-routes.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(inventoryHealthRoutes, { db: deps.db, auth });
   await app.register(satisfactionRoutes, { db: deps.db, auth });
   await app.register(followUpRoutes, { db: deps.db, auth });
+  await app.register(staffAlertRoutes, { db: deps.db, auth });
   await app.register(productionPlanRoutes, { db: deps.db, temporal: deps.temporal, auth });
   await app.register(paymentWebhookRoutes, {
     db: deps.db,

@@ -17,6 +17,7 @@ import {
 import type { PriceBreakdown } from '../domain/pricing.js';
 import type { PlaceOrder } from '../domain/order-schema.js';
 import type { Review } from '../domain/risk.js';
+import { STAFF_ALERT_KINDS } from '../domain/staff-alerts.js';
 import {
   PRODUCTION_EVENT_TYPES,
   PRODUCTION_JOB_STATUSES,
@@ -460,6 +461,24 @@ export const followUps = pgTable(
   },
   // Support lists them newest first, often by status.
   (t) => [index('follow_ups_status_id').on(t.status, t.id)],
+);
+
+/** Alerts sent to staff through the staff notification port (the sandbox keeps them here). */
+export const staffAlerts = pgTable(
+  'staff_alerts',
+  {
+    id: serial('id').primaryKey(),
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    kind: text('kind', { enum: STAFF_ALERT_KINDS }).notNull(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    subject: text('subject').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Staff list them newest first, by kind or by order.
+  (t) => [index('staff_alerts_kind_id').on(t.kind, t.id), index('staff_alerts_order_id').on(t.orderId, t.id)],
 );
 
 /** Where made-to-order products are made, and how many working minutes each has per day. */

@@ -39,6 +39,7 @@ const SUMMARIES: Record<keyof OrderActivities, string> = {
   deliverInvoice: 'send invoice',
   issueCreditNote: 'issue credit note',
   notifyCustomer: 'notify customer',
+  alertStaff: 'alert staff',
   sendSurvey: 'send survey',
   recordFeedback: 'record feedback',
   recordOrderProgress: 'record timeline entry',

@@ -154,6 +154,10 @@ export function createFakeActivities() {
       kept('notifyCustomer', input);
       return { sent: true };
     },
+    async alertStaff(input) {
+      kept('alertStaff', input);
+      return { sent: true };
+    },
     async sendSurvey(input) {
       kept('sendSurvey', input);
       return { sent: true };

@@ -8,6 +8,7 @@ import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createSandboxCarrier } from '../../sandbox/carrier.js';
 import { createSandboxNotifier } from '../../sandbox/notifier.js';
 import { createSandboxPaymentProvider } from '../../sandbox/payment-provider.js';
+import { createSandboxStaffNotifier } from '../../sandbox/staff-notifier.js';
 import type { TestStack } from './stack.js';
 
 /** Whether the order's workflow has nothing left to do right now: closed, or waiting on a timer or a message. */
@@ -54,6 +55,7 @@ export async function startGatedWorker(stack: TestStack, activity: keyof OrderAc
     payments: createSandboxPaymentProvider({ secret: config.paymentWebhookSecret }).gateway,
     carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
     notifier: createSandboxNotifier(stack.db),
+    staffNotifier: createSandboxStaffNotifier(stack.db),
     pricingRules: defaultPricingRules(config.currency),
   });
   const original = activities[activity] as (...args: unknown[]) => Promise<unknown>;
