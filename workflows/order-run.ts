@@ -118,6 +118,8 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
     // Orders that started before timeline writes became local activities replay with the activity they recorded.
     if (patched('timeline-as-local-activity')) await timeline.recordOrderProgress(progress);
     else await activities.recordOrderProgress(progress);
+    // Orders that started before flags reached staff replay without the alert they never sent.
+    if (kind === 'flag' && patched('flags-alert-staff')) await alertStaffOfFlag(run, name, extra);
   }
 
   /** Shows what the order waits for, in its state and in Temporal UI. */
@@ -154,6 +156,23 @@ export function startOrderRun(input: OrderWorkflowInput): OrderRun {
       shipmentInbox.some((event) => event.type !== 'exception') ||
       (state.shipment !== null && state.shipment.status !== 'booked' && state.shipment.status !== 'cancelled')
     );
+  }
+}
+
+/** Tells staff about a flag once per flag and step; an alert that can never be sent must not stop the order. */
+async function alertStaffOfFlag(run: OrderRun, flag: string, extra: TimelineExtra) {
+  const { orderId, state } = run;
+  try {
+    await activities.alertStaff({
+      dedupeKey: `flag:${orderId}:${flag}:${run.step}`,
+      kind: 'order_flagged',
+      orderId,
+      subject: `Order ${orderId} flagged: ${flag}`,
+      detail: { flag, status: state.status, reason: extra.reason ?? null, ...(extra.detail ?? {}) },
+    });
+  } catch (error) {
+    // The flag is on the timeline already: staff still find it there.
+    if (!permanentFailure(error)) throw error;
   }
 }
 
