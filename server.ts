@@ -4,6 +4,7 @@ import { readConfigOrExit, type Config } from './config/env.js';
 import { apiDatabaseOptions, createDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { sweepOwedWork } from './api/owed-work.js';
+import { createSandboxStaffNotifier } from './sandbox/staff-notifier.js';
 import { createApiTemporalClient } from './temporal/connection.js';
 
 /** Where the API connects. */
@@ -36,7 +37,13 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   });
   await app.listen({ port: config.http.port, host: config.http.host });
   const sweep = sweepOwedWork(
-    { db: database.db, temporal, taskQueue: config.temporal.taskQueue, log: (message) => app.log.warn(message) },
+    {
+      db: database.db,
+      temporal,
+      taskQueue: config.temporal.taskQueue,
+      staffAlerts: { notifier: createSandboxStaffNotifier(database.db), waitAfterMs: config.staffAlerts.waitAfterMs },
+      log: (message) => app.log.warn(message),
+    },
     config.placementSweepMs,
   );
   const address = app.server.address();

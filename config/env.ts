@@ -127,6 +127,7 @@ const EnvSchema = z.object({
   POLICY_SURVEY_WINDOW: DurationSchema.prefault('7d'),
   POLICY_PRODUCTION_OVERDUE_AFTER: DurationSchema.prefault('14d'),
   POLICY_MAX_REWORK_ROUNDS: z.coerce.number().int().min(0).max(10).prefault(2),
+  STAFF_ALERT_WAIT_AFTER: DurationSchema.prefault('4h'),
   API_REQUEST_TIMEOUT: DurationSchema.prefault('10s'),
   API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -195,6 +196,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       productionOverdueAfterMs: env.POLICY_PRODUCTION_OVERDUE_AFTER,
       maxReworkRounds: env.POLICY_MAX_REWORK_ROUNDS,
     },
+    /** How long an order may wait on a person (confirmation, shortage decision, hold) before staff are alerted. */
+    staffAlerts: { waitAfterMs: env.STAFF_ALERT_WAIT_AFTER },
   };
 }
 
