@@ -6,6 +6,7 @@ import { followUps, notifications, orders, surveys } from '../../db/schema.js';
 import { CUSTOMERS } from '../../db/seed-data.js';
 import type { Channel } from '../../domain/order-schema.js';
 import { createSandboxNotifier } from '../../sandbox/notifier.js';
+import { createSandboxStaffNotifier } from '../../sandbox/staff-notifier.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
 import {
   asAdmin,
@@ -234,7 +235,11 @@ describe('GET /v1/analytics/satisfaction over seeded answers', () => {
 describe('follow-ups of low ratings', () => {
   it('a retried feedback activity records the answer and opens the follow-up once', async () => {
     const orderId = await seed({ placedAt: day + 7 * hour });
-    const activities = createSurveyActivities({ db: stack.db, notifier: createSandboxNotifier(stack.db) });
+    const activities = createSurveyActivities({
+      db: stack.db,
+      notifier: createSandboxNotifier(stack.db),
+      staffNotifier: createSandboxStaffNotifier(stack.db),
+    });
     const answer = { orderId, ratings: r(4, 4, 2), comment: 'cold tea', submittedAt: '2016-01-07T10:00:00Z' };
     expect(await activities.recordFeedback(answer)).toEqual({ recorded: true });
     expect(await activities.recordFeedback(answer)).toEqual({ recorded: false });
