@@ -18,6 +18,7 @@ const DEMO_POLICY: Record<string, string> = {
   POLICY_RETURN_WINDOW: '45s',
   POLICY_SURVEY_WINDOW: '30s',
   SANDBOX_CARRIER_DAY: '20s',
+  STAFF_ALERT_WAIT_AFTER: '1m',
 };
 
 async function apiAnswers(url: string): Promise<boolean> {

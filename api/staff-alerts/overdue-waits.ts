@@ -11,8 +11,9 @@ export type OverdueWait = {
 
 /**
  * Orders waiting on a person (confirmation, shortage decision, hold) that entered their current status
- * before `enteredBefore`, oldest wait first. The wait began at the first timeline entry after the last
- * one in another status, so an order that left the status and came back waits anew.
+ * before `enteredBefore`, the most recent wait first: with more than `limit` overdue, the ones that just
+ * became overdue are seen, not the same old ones each sweep. The wait began at the first timeline entry
+ * after the last one in another status, so an order that left the status and came back waits anew.
  */
 export async function findOverdueWaits(
   db: Database,
@@ -32,7 +33,7 @@ export async function findOverdueWaits(
         (select max(p.seq) from order_events p where p.order_id = o.id and p.status <> o.status), 0)
     group by o.id, o.status
     having min(e.at) < ${query.enteredBefore.toISOString()}::timestamptz
-    order by min(e.at), o.id
+    order by min(e.at) desc, o.id
     limit ${query.limit}
   `);
   return [...rows];
