@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { isPermanentDataError } from '../db/errors.js';
 import { followUps, orders, surveys } from '../db/schema.js';
 import { needsFollowUp, type SurveyRatings } from '../domain/follow-ups.js';
 import { recipientOn, surveyChannelFor } from '../domain/survey-channel.js';
@@ -57,13 +58,18 @@ export function createSurveyActivities({
       const { recorded, followUpOpened } = await storeFeedback(input);
       if (followUpOpened) {
         const { product, delivery, service } = input.ratings;
-        await staffNotifier.send({
-          dedupeKey: `follow-up:${input.orderId}`,
-          kind: 'follow_up_opened',
-          orderId: input.orderId,
-          subject: `Order ${input.orderId}: a low rating opened a follow-up`,
-          detail: { ratings: { product, delivery, service }, comment: input.comment ?? null },
-        });
+        await staffNotifier
+          .send({
+            dedupeKey: `follow-up:${input.orderId}`,
+            kind: 'follow_up_opened',
+            orderId: input.orderId,
+            subject: `Order ${input.orderId}: a low rating opened a follow-up`,
+            detail: { ratings: { product, delivery, service }, comment: input.comment ?? null },
+          })
+          .catch((error: unknown) => {
+            // An alert refused for good must not fail the order: the follow-up is stored and support lists it.
+            if (!isPermanentDataError(error)) throw error;
+          });
       }
       return { recorded };
     },

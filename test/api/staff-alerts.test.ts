@@ -139,6 +139,23 @@ async function readyToShip() {
   return { orderId, order };
 }
 
+/** Makes Postgres refuse every staff alert of one order, as a constraint would, until the returned function is called. */
+async function refuseStaffAlerts(orderId: string) {
+  const name = `test_refuse_${uniqueTag().toLowerCase()}`;
+  await stack.db.execute(
+    sql.raw(
+      `create function ${name}() returns trigger language plpgsql as $$ begin if new.order_id = '${orderId}' then raise exception 'refused by test' using errcode = '22P05'; end if; return new; end $$`,
+    ),
+  );
+  await stack.db.execute(
+    sql.raw(`create trigger ${name} before insert on staff_alerts for each row execute function ${name}()`),
+  );
+  return async () => {
+    await stack.db.execute(sql.raw(`drop trigger ${name} on staff_alerts`));
+    await stack.db.execute(sql.raw(`drop function ${name}()`));
+  };
+}
+
 describe('flagged orders', () => {
   it('a duplicate payment flags the order and alerts staff once', async () => {
     const { orderId, order } = await readyToShip();
@@ -178,15 +195,7 @@ describe('flagged orders', () => {
 
   it('an alert Postgres refuses for good does not stop the order: the flag stays on its timeline', async () => {
     const { orderId, order } = await readyToShip();
-    const name = `test_refuse_${uniqueTag().toLowerCase()}`;
-    await stack.db.execute(
-      sql.raw(
-        `create function ${name}() returns trigger language plpgsql as $$ begin if new.order_id = '${orderId}' then raise exception 'refused by test' using errcode = '22P05'; end if; return new; end $$`,
-      ),
-    );
-    await stack.db.execute(
-      sql.raw(`create trigger ${name} before insert on staff_alerts for each row execute function ${name}()`),
-    );
+    const allow = await refuseStaffAlerts(orderId);
     try {
       const second = { id: `evt_${uniqueTag()}`, transactionId: `txn_${uniqueTag()}` };
       expect((await sendPaymentWebhook(stack.app, order, second)).statusCode).toBe(202);
@@ -201,32 +210,38 @@ describe('flagged orders', () => {
       expect((await waitForStatus(stack.app, orderId, 'ready_to_ship')).flags).toEqual(['duplicate_payment']);
       expect(await alertsOf(orderId)).toEqual([]);
     } finally {
-      await stack.db.execute(sql.raw(`drop trigger ${name} on staff_alerts`));
-      await stack.db.execute(sql.raw(`drop function ${name}()`));
+      await allow();
     }
   });
 });
 
+/** A regular order delivered with its survey sent, and nothing left for its workflow to do right now. */
+async function delivered(): Promise<string> {
+  const sku = await createProduct(stack.db, { priceMinor: 1_500, lots: [{ onHand: 5 }] });
+  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]));
+  const orderId = placed.json().id as string;
+  await payInFull(stack.app, orderId);
+  const { shipment } = await waitForStatus(stack.app, orderId, 'ready_to_ship');
+  expect((await sendCarrierWebhook(stack.app, shipment!, 'picked_up')).statusCode).toBe(202);
+  await waitForStatus(stack.app, orderId, 'shipped');
+  expect((await sendCarrierWebhook(stack.app, shipment!, 'delivered')).statusCode).toBe(202);
+  await waitForStatus(stack.app, orderId, 'delivered');
+  await waitUntilIdle(stack.client, [orderId]);
+  return orderId;
+}
+
+const answerSurvey = (orderId: string, ratings: object, comment: string) =>
+  stack.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/feedback`,
+    headers: asService,
+    payload: { ratings, comment },
+  });
+
 describe('follow-ups', () => {
   it('a rating of 1 opens a follow-up and alerts staff once; a second answer alerts nobody', async () => {
-    const sku = await createProduct(stack.db, { priceMinor: 1_500, lots: [{ onHand: 5 }] });
-    const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]));
-    const orderId = placed.json().id as string;
-    await payInFull(stack.app, orderId);
-    const { shipment } = await waitForStatus(stack.app, orderId, 'ready_to_ship');
-    expect((await sendCarrierWebhook(stack.app, shipment!, 'picked_up')).statusCode).toBe(202);
-    await waitForStatus(stack.app, orderId, 'shipped');
-    expect((await sendCarrierWebhook(stack.app, shipment!, 'delivered')).statusCode).toBe(202);
-    await waitForStatus(stack.app, orderId, 'delivered');
-    await waitUntilIdle(stack.client, [orderId]);
-
-    const answer = (ratings: object, comment: string) =>
-      stack.app.inject({
-        method: 'POST',
-        url: `/v1/orders/${orderId}/feedback`,
-        headers: asService,
-        payload: { ratings, comment },
-      });
+    const orderId = await delivered();
+    const answer = (ratings: object, comment: string) => answerSurvey(orderId, ratings, comment);
     expect((await answer({ product: 1, delivery: 4, service: 5 }, 'broken lid')).statusCode).toBe(202);
     await expect.poll(async () => (await alertsOf(orderId)).length, { timeout: 15_000 }).toBe(1);
     expect(await alertsOf(orderId)).toEqual([
@@ -245,6 +260,29 @@ describe('follow-ups', () => {
     await answer({ product: 1, delivery: 1, service: 1 }, 'still broken');
     await waitUntilIdle(stack.client, [orderId]);
     expect(await alertsOf(orderId)).toEqual(first);
+  });
+
+  it('an alert Postgres refuses for good does not stop the order: the follow-up is still opened', async () => {
+    const orderId = await delivered();
+    const allow = await refuseStaffAlerts(orderId);
+    try {
+      expect((await answerSurvey(orderId, { product: 4, delivery: 1, service: 4 }, 'late')).statusCode).toBe(202);
+      await expect
+        .poll(async () => (await getTimeline(stack.app, orderId)).map((entry) => entry.name))
+        .toContain('feedback_received');
+      await waitUntilIdle(stack.client, [orderId]);
+      const order = await waitForStatus(stack.app, orderId, 'delivered');
+      expect(order.flags).toEqual([]);
+      const followUps = await stack.app.inject({
+        method: 'GET',
+        url: '/v1/follow-ups?status=open&limit=100',
+        headers: asSupport,
+      });
+      expect(followUps.json().items.filter((item: { orderId: string }) => item.orderId === orderId)).toHaveLength(1);
+      expect(await alertsOf(orderId)).toEqual([]);
+    } finally {
+      await allow();
+    }
   });
 });
 
