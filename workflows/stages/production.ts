@@ -36,7 +36,7 @@ export async function produce(run: OrderRun): Promise<Ending | null> {
   return awaitExtraPayments(run);
 }
 
-/** Plans the jobs in their work centres and tells the customer (and any order an urgent job pushed back) the dates. */
+/** Plans the jobs in their work centres and tells the customer the promised date (the planning tells any order it pushed back). */
 async function planJobs(run: OrderRun): Promise<void> {
   const { state, input, orderId } = run;
   run.attempted.add('produce');
