@@ -32,11 +32,6 @@ export interface QualityProperty {
 /** A product's or material's acceptance ranges. */
 export type QualityStandard = QualityProperty[];
 
-/** When an inspection is made: on a material lot arriving, while a job is made, or on the finished goods. */
-export const INSPECTION_STAGES = ['incoming', 'in_process', 'final'] as const;
-/** An inspection stage. */
-export type InspectionStage = (typeof INSPECTION_STAGES)[number];
-
 /** A measured property outside its range (or not measured at all: value null). */
 export interface InspectionFailure {
   name: string;
@@ -62,8 +57,6 @@ export function judgeInspection(standard: QualityStandard, measurements: Record<
 
 /** What the factory reports about a job from its terminals. */
 export const PRODUCTION_EVENT_TYPES = ['started', 'progress', 'completed'] as const;
-/** A factory event type. */
-export type ProductionEventType = (typeof PRODUCTION_EVENT_TYPES)[number];
 
 /** A job as its order's workflow plans and follows it. */
 export interface PlannedJob {
