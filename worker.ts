@@ -6,7 +6,7 @@ import { readConfigOrExit, type Config } from './config/env.js';
 import { createDatabase } from './db/client.js';
 import { createSandboxCarrier } from './sandbox/carrier.js';
 import { createSandboxNotifier } from './sandbox/notifier.js';
-import { createSandboxPaymentProvider } from './sandbox/payment-provider.js';
+import { createSandboxPaymentBook } from './sandbox/payment-book.js';
 import { createSandboxStaffNotifier } from './sandbox/staff-notifier.js';
 import { payloadDataConverter, temporalConnectionOptions } from './temporal/connection.js';
 import { WORKFLOWS_PATH, workflowBundlerOptions } from './temporal/workflow-bundle.js';
@@ -38,7 +38,9 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
   const connection = await NativeConnection.connect(
     temporalConnectionOptions({ ...config.temporal, address: settings.temporalAddress }),
   );
-  const payments = createSandboxPaymentProvider({ secret: config.paymentWebhookSecret });
+  const payments = createSandboxPaymentBook(database.db, config.paymentWebhookSecret, {
+    confirmRefundsAfterMs: config.sandbox.refundDelayMs,
+  });
   const deps: ActivityDeps = {
     db: database.db,
     payments: payments.gateway,

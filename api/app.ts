@@ -42,6 +42,7 @@ import { systemRoutes } from './system/routes.js';
 import { carrierWebhookRoutes } from './webhooks/carrier-webhooks.js';
 import { paymentWebhookRoutes } from './webhooks/payment-webhooks.js';
 import { warehouseEventRoutes } from './warehouse/warehouse-events.js';
+import { sandboxPaymentRoutes } from './test-helpers/sandbox-payments.js';
 
 /** What the HTTP API is built from. */
 export interface AppDeps {
@@ -127,6 +128,15 @@ export async function buildApp(deps: AppDeps) {
     temporal: deps.temporal,
     secret: deps.config.carrierWebhookSecret,
     taskQueue: deps.config.temporal.taskQueue,
+  });
+  // Only the sandbox payment provider exists so far; a real one would leave these routes out (404).
+  await app.register(sandboxPaymentRoutes, {
+    db: deps.db,
+    auth,
+    secret: deps.config.paymentWebhookSecret,
+    currency: deps.config.currency,
+    refundDelayMs: deps.config.sandbox.refundDelayMs,
+    sendEveryMs: deps.config.sandbox.webhookSendEveryMs,
   });
   return app;
 }

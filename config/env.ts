@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DurationSchema } from './duration.js';
 import { ORDER_TASK_QUEUE } from '../temporal/task-queue.js';
 import { ROLES, type Role } from '../domain/caller.js';
+import { PAYMENT_METHODS, type PaymentMethod } from '../domain/order-schema.js';
+import { DEFAULT_FEES, SETTLEMENT_CYCLES, type Fee, type SettlementCycle } from '../domain/settlement.js';
 
 export type { Role } from '../domain/caller.js';
 
@@ -79,6 +81,30 @@ const PayloadKeysSchema = pairList(
   },
 );
 
+// `cycle,cycle`: the settlement cycles Temporal Schedules run; empty runs none.
+const CyclesSchema = z
+  .string()
+  .trim()
+  .transform((list) => [
+    ...new Set(
+      list
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ])
+  .pipe(z.array(z.enum(SETTLEMENT_CYCLES, { message: `cycles are ${SETTLEMENT_CYCLES.join(', ')}` })));
+
+// `method:2.9%+30`: a capture's fee per payment method, a percentage of the amount plus fixed minor units.
+const FeesSchema = pairList(
+  `method:percent%+fixed (such as credit_card:2.9%+30) with method one of ${PAYMENT_METHODS.join(', ')}`,
+  (method, value): [PaymentMethod, Fee] | undefined => {
+    const match = /^(\d{1,2}(?:\.\d{1,2})?)%(?:\+(\d{1,6}))?$/.exec(value);
+    if (!PAYMENT_METHODS.includes(method as PaymentMethod) || !match) return undefined;
+    return [method as PaymentMethod, { basisPoints: Math.round(Number(match[1]) * 100), fixed: Number(match[2] ?? 0) }];
+  },
+);
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DEV_DEFAULTS: z.enum(['0', '1', '']).default(''),
@@ -128,6 +154,14 @@ const EnvSchema = z.object({
   POLICY_PRODUCTION_OVERDUE_AFTER: DurationSchema.prefault('14d'),
   POLICY_MAX_REWORK_ROUNDS: z.coerce.number().int().min(0).max(10).prefault(2),
   STAFF_ALERT_WAIT_AFTER: DurationSchema.prefault('4h'),
+  SETTLEMENT_CYCLES: CyclesSchema.prefault('daily'),
+  SETTLEMENT_FEES: FeesSchema.prefault(''),
+  SETTLEMENT_CHARGEBACK_FEE: z.coerce.number().int().min(0).max(1_000_000).prefault(DEFAULT_FEES.chargeback),
+  REFUND_CONFIRM_WITHIN: DurationSchema.prefault('1h'),
+  REFUND_MAX_FOLLOW_UPS: z.coerce.number().int().min(0).max(20).prefault(3),
+  REFUND_FOLLOW_UP_EVERY: DurationSchema.prefault('15m'),
+  SANDBOX_REFUND_DELAY: DurationSchema.prefault('2s'),
+  SANDBOX_WEBHOOK_SEND_EVERY: DurationSchema.prefault('500ms'),
   API_REQUEST_TIMEOUT: DurationSchema.prefault('10s'),
   API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -174,7 +208,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     apiKeys: env.API_KEYS ?? (dev ? [...DEV_API_KEYS] : []),
     usingDevKeys: !env.API_KEYS && dev,
     paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? (dev ? DEV_WEBHOOK_SECRET : ''),
-    sandbox: { carrierDayMs: env.SANDBOX_CARRIER_DAY },
+    sandbox: {
+      carrierDayMs: env.SANDBOX_CARRIER_DAY,
+      refundDelayMs: env.SANDBOX_REFUND_DELAY,
+      /** How often the sandbox payment provider (in the API) sends the webhooks it owes. */
+      webhookSendEveryMs: env.SANDBOX_WEBHOOK_SEND_EVERY,
+    },
     /** How often the API looks for owed work: order workflows not started, webhook events not delivered. */
     placementSweepMs: env.PLACEMENT_SWEEP_INTERVAL,
     /** Deadlines of the API: a whole request, and one statement (or connection attempt) of its database. */
@@ -198,6 +237,20 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     },
     /** How long an order may wait on a person (confirmation, shortage decision, hold) before staff are alerted. */
     staffAlerts: { waitAfterMs: env.STAFF_ALERT_WAIT_AFTER },
+    settlement: {
+      /** The cycles Temporal Schedules settle. */
+      cycles: env.SETTLEMENT_CYCLES as SettlementCycle[],
+      fees: {
+        byMethod: { ...DEFAULT_FEES.byMethod, ...Object.fromEntries(env.SETTLEMENT_FEES) },
+        chargeback: env.SETTLEMENT_CHARGEBACK_FEE,
+      },
+    },
+    /** Refunds are pending until the provider confirms them: how long to wait, how often to ask again, how often to look. */
+    refunds: {
+      confirmWithinMs: env.REFUND_CONFIRM_WITHIN,
+      maxFollowUps: env.REFUND_MAX_FOLLOW_UPS,
+      followUpEveryMs: env.REFUND_FOLLOW_UP_EVERY,
+    },
   };
 }
 

@@ -267,10 +267,30 @@ export const payments = pgTable(
     amount: integer('amount').notNull(),
     currency: text('currency').notNull(),
     failureReason: text('failure_reason'),
+    /** When the money moved; for a refund we asked for, when the provider confirmed it (the request time until then). */
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    /** A refund we asked for is pending until the provider confirms it (`refund.succeeded`). */
+    status: text('status', { enum: ['pending', 'succeeded'] })
+      .notNull()
+      .default('succeeded'),
+    /** The idempotency key a refund was asked with: asking again with it is the same refund. */
+    idempotencyKey: text('idempotency_key'),
+    /** How many times an unconfirmed refund was asked again. */
+    followUps: integer('follow_ups').notNull().default(0),
+    /** When an unconfirmed refund was handed to a person. */
+    flaggedAt: timestamp('flagged_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [check('payments_amount_non_negative', sql`${t.amount} >= 0`), index('payments_order').on(t.orderId)],
+  (t) => [
+    check('payments_amount_non_negative', sql`${t.amount} >= 0`),
+    index('payments_order').on(t.orderId),
+    index('payments_intent').on(t.intentId),
+    // Settlement pages through a period's money movements in one currency.
+    index('payments_settled').on(t.currency, t.occurredAt, t.id),
+    index('payments_pending_refunds')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 /** Every support or service request sent to an order, with its answer: accepted or refused, and why. */
@@ -746,3 +766,5 @@ export const productionNotices = pgTable(
     index('production_notices_acting').on(t.actingOrderId),
   ],
 );
+
+export * from './schema-settlement.js';

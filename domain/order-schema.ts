@@ -11,6 +11,8 @@ export const PAYMENT_METHODS = ['credit_card', 'debit_card', 'wallet'] as const;
 export type Channel = (typeof CHANNELS)[number];
 /** An order type. */
 export type OrderType = (typeof ORDER_TYPES)[number];
+/** A payment method. */
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 

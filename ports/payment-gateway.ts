@@ -1,3 +1,5 @@
+import type { StatementEntry } from '../domain/settlement.js';
+
 /** What the orchestrator asks of a payment provider. A real provider is one more implementation. */
 export interface PaymentGateway {
   /**
@@ -20,4 +22,21 @@ export interface PaymentGateway {
     currency: string;
     idempotencyKey: string;
   }): Promise<{ refundId: string }>;
+  /**
+   * One page of the provider's statement: the money it moved with `occurredAt` in [from, to) in one
+   * currency, in the provider's order; `after` is the last page's `next`.
+   */
+  statement(request: {
+    from: string;
+    to: string;
+    currency: string;
+    after?: string | null | undefined;
+    limit: number;
+  }): Promise<{ entries: StatementEntry[]; next: string | null }>;
+  /** Asks the provider to pay a settlement's net amount to the merchant; the same reference is one payout. */
+  requestPayout(request: {
+    reference: string;
+    amount: number;
+    currency: string;
+  }): Promise<{ payoutId: string; status: 'pending' | 'paid' }>;
 }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { signWebhookBody } from '../ports/webhook-signature.js';
+import { sandboxIntentId } from './payment-book.js';
 
 /** The outcome a sandbox payment should report. */
 export type SandboxPaymentOutcome = (
@@ -10,25 +9,9 @@ export type SandboxPaymentOutcome = (
   intentId?: string;
 };
 
-/** A stand-in payment provider: opens intents and reports payments through signed webhooks, like a real one. */
+/** The customer's side of the sandbox provider: the signed webhooks a payment produces, built or sent straight to the merchant (its book is `payment-book.ts`). */
 export function createSandboxPaymentProvider(options: { webhookUrl?: string; secret: string; fetch?: typeof fetch }) {
-  const intentIdFor = (orderId: string, reference?: string) =>
-    `pi_sbx_${createHash('sha256')
-      .update(reference ? `${orderId}:${reference}` : orderId)
-      .digest('hex')
-      .slice(0, 20)}`;
-
-  const gateway: PaymentGateway = {
-    async createIntent({ orderId, reference }) {
-      return { intentId: intentIdFor(orderId, reference) };
-    },
-    async amendIntent({ intentId }) {
-      return { intentId };
-    },
-    async refund({ idempotencyKey }) {
-      return { refundId: `re_sbx_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 20)}` };
-    },
-  };
+  const intentIdFor = sandboxIntentId;
 
   /** Builds the signed webhook a customer's payment produces. */
   function paymentWebhook(
@@ -62,5 +45,5 @@ export function createSandboxPaymentProvider(options: { webhookUrl?: string; sec
     });
   }
 
-  return { gateway, intentIdFor, paymentWebhook, deliver };
+  return { intentIdFor, paymentWebhook, deliver };
 }

@@ -7,7 +7,7 @@ import { payloadDataConverter } from '../../temporal/connection.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { createSandboxCarrier } from '../../sandbox/carrier.js';
 import { createSandboxNotifier } from '../../sandbox/notifier.js';
-import { createSandboxPaymentProvider } from '../../sandbox/payment-provider.js';
+import { createSandboxPaymentBook } from '../../sandbox/payment-book.js';
 import { createSandboxStaffNotifier } from '../../sandbox/staff-notifier.js';
 import type { TestStack } from './stack.js';
 
@@ -52,7 +52,9 @@ export async function startGatedWorker(stack: TestStack, activity: keyof OrderAc
   const { config } = stack;
   const activities = createActivities({
     db: stack.db,
-    payments: createSandboxPaymentProvider({ secret: config.paymentWebhookSecret }).gateway,
+    payments: createSandboxPaymentBook(stack.db, config.paymentWebhookSecret, {
+      confirmRefundsAfterMs: config.sandbox.refundDelayMs,
+    }).gateway,
     carriers: createSandboxCarrier({ secret: config.carrierWebhookSecret, dayMs: config.sandbox.carrierDayMs }).gateway,
     notifier: createSandboxNotifier(stack.db),
     staffNotifier: createSandboxStaffNotifier(stack.db),
