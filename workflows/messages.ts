@@ -81,6 +81,15 @@ export interface WarehouseScan {
   occurredAt: string;
 }
 
+/** A flag raised on an order from outside its workflow (settlement, refund follow-up), for a person to look at. */
+export interface OrderFlag {
+  /** Once per event id: `<flag>:<transactionId>`. */
+  eventId: string;
+  flag: string;
+  reason: string;
+  detail: Record<string, unknown> & { transactionId: string };
+}
+
 /** A customer's answer to the satisfaction survey. */
 export interface Feedback {
   ratings: { product: number; delivery: number; service: number };
@@ -269,6 +278,8 @@ export const feedbackSubmittedSignal = defineSignal<[Feedback]>('feedbackSubmitt
 export const productionNewsSignal = defineSignal<[ProductionNews]>('productionNews');
 /** Warehouse scanner events (picked, packed) for the order's timeline. Deduplicated by event id. */
 export const warehouseScanSignal = defineSignal<[WarehouseScan]>('warehouseScan');
+/** A flag from outside the order (settlement, refund follow-up) for its timeline and Temporal UI. Deduplicated by event id. */
+export const orderFlagSignal = defineSignal<[OrderFlag]>('orderFlag');
 /** Manual confirmation of an order that policy or risk rules hold for a person; refused in any other stage. */
 export const confirmOrderUpdate = defineUpdate<{ status: OrderStatus; confirmedBy: string }, [ConfirmRequest]>(
   'confirmOrder',

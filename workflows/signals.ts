@@ -2,14 +2,16 @@ import { setHandler } from '@temporalio/workflow';
 import { TERMINAL_STATUSES } from '../domain/order-status.js';
 import {
   feedbackSubmittedSignal,
+  orderFlagSignal,
   paymentEventSignal,
   productionNewsSignal,
   shipmentEventSignal,
   warehouseScanSignal,
 } from './messages.js';
+import { activities } from './order-activities.js';
 import type { OrderRun } from './order-run.js';
 
-/** Takes in the outside world's news of an order (payments, tracking, production, survey answers), each event once, for its stage to handle. */
+/** Takes in the outside world's news of an order (payments, tracking, production, survey answers, outside flags), each event once, for its stage to handle. */
 export function listenForNews(run: OrderRun): void {
   const seenEventIds = new Set<string>();
   const firstTime = (eventId: string) => {
@@ -34,6 +36,13 @@ export function listenForNews(run: OrderRun): void {
       actor: device ?? 'warehouse',
       detail: { eventId, warehouseId, occurredAt },
     });
+  });
+  // A flag goes straight onto the timeline too; once the order has ended it is written after its last entry.
+  setHandler(orderFlagSignal, async ({ eventId, flag, reason, detail }) => {
+    if (!firstTime(eventId)) return;
+    if (TERMINAL_STATUSES.has(run.state.status))
+      await activities.flagEndedOrder({ orderId: run.orderId, flag, reason, detail });
+    else await run.record('flag', flag, run.state.status, { reason, detail });
   });
   setHandler(feedbackSubmittedSignal, (feedback) => {
     run.feedbackInbox ??= feedback;
