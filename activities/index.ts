@@ -8,6 +8,9 @@ import { createPaymentActivities } from './payments.js';
 import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
 import { createProductionRevisionActivities } from './production-revision.js';
+import { createSettlementActivities } from './settlement.js';
+import { createSettlementMatchingActivities } from './settlement-matching.js';
+import { createSettlementRecoveryActivities } from './settlement-recovery.js';
 import { createShippingActivities } from './shipping.js';
 import { createStaffAlertActivities } from './staff-alerts.js';
 import { failFastOnDataErrors } from './permanent-failures.js';
@@ -31,6 +34,17 @@ export function createActivities(deps: ActivityDeps) {
   });
 }
 
-/** The activity interface workflows proxy. */
+/** Settling periods with the payment provider: the settlement workflow's activities. */
+export function createSettlementActivityGroup(deps: ActivityDeps) {
+  return failFastOnDataErrors({
+    ...createSettlementActivities(deps),
+    ...createSettlementMatchingActivities(deps),
+    ...createSettlementRecoveryActivities(deps),
+  });
+}
+
+/** The activity interface order workflows proxy. */
 export type OrderActivities = ReturnType<typeof createActivities>;
+/** The activity interface the settlement workflow proxies. */
+export type SettlementActivities = ReturnType<typeof createSettlementActivityGroup>;
 export type { ActivityDeps } from './deps.js';

@@ -43,6 +43,7 @@ import { carrierWebhookRoutes } from './webhooks/carrier-webhooks.js';
 import { paymentWebhookRoutes } from './webhooks/payment-webhooks.js';
 import { warehouseEventRoutes } from './warehouse/warehouse-events.js';
 import { sandboxPaymentRoutes } from './test-helpers/sandbox-payments.js';
+import { settlementRoutes } from './settlements/routes.js';
 
 /** What the HTTP API is built from. */
 export interface AppDeps {
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps) {
     secret: deps.config.carrierWebhookSecret,
     taskQueue: deps.config.temporal.taskQueue,
   });
+  await app.register(settlementRoutes, { db: deps.db, temporal: deps.temporal, config: deps.config, auth });
   // Only the sandbox payment provider exists so far; a real one would leave these routes out (404).
   await app.register(sandboxPaymentRoutes, {
     db: deps.db,

@@ -156,6 +156,7 @@ const EnvSchema = z.object({
   STAFF_ALERT_WAIT_AFTER: DurationSchema.prefault('4h'),
   SETTLEMENT_CYCLES: CyclesSchema.prefault('daily'),
   SETTLEMENT_FEES: FeesSchema.prefault(''),
+  SETTLEMENT_SCHEDULE_EVERY: optional.pipe(DurationSchema.optional()),
   SETTLEMENT_CHARGEBACK_FEE: z.coerce.number().int().min(0).max(1_000_000).prefault(DEFAULT_FEES.chargeback),
   REFUND_CONFIRM_WITHIN: DurationSchema.prefault('1h'),
   REFUND_MAX_FOLLOW_UPS: z.coerce.number().int().min(0).max(20).prefault(3),
@@ -240,6 +241,8 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
     settlement: {
       /** The cycles Temporal Schedules settle. */
       cycles: env.SETTLEMENT_CYCLES as SettlementCycle[],
+      /** Fire every cycle's Schedule at this interval instead of its calendar (tests, demos). */
+      scheduleEveryMs: env.SETTLEMENT_SCHEDULE_EVERY,
       fees: {
         byMethod: { ...DEFAULT_FEES.byMethod, ...Object.fromEntries(env.SETTLEMENT_FEES) },
         chargeback: env.SETTLEMENT_CHARGEBACK_FEE,

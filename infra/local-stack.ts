@@ -71,7 +71,7 @@ export async function startLocalStack(config: Config, log: (line: string) => voi
     await seedDatabase(seeding.db, config.currency).finally(() => seeding.close());
     log('database migrated and seeded');
 
-    const worker = await startWorker({ config, temporalAddress, databaseUrl });
+    const worker = await startWorker({ config, temporalAddress, databaseUrl, manageSchedules: true });
     stops.unshift(worker.stop);
     const api = await startServer({ config, temporalAddress, databaseUrl });
     stops.unshift(api.stop);

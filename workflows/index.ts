@@ -1,3 +1,5 @@
 /** The workflow bundle's entry: every workflow the worker runs. */
 export { latePaymentWorkflow } from './late-payment.js';
 export { orderWorkflow } from './order.js';
+export { scheduledSettlementWorkflow } from './scheduled-settlement.js';
+export { settlementWorkflow } from './settlement.js';
