@@ -124,6 +124,21 @@ describe('settlement of a period', () => {
         .statusCode,
     ).toBe(202);
     await refundsPaidBack(start, mismatched.id, 1);
+    // We took a payment the provider never booked (a forged or misrouted webhook).
+    const ghost = await orderAwaitingPayment(stack, sku, 1);
+    expect((await sendPaymentWebhook(stack.app, ghost)).statusCode).toBe(202);
+    await waitForStatus(stack.app, ghost.id, 'ready_to_ship');
+    // A customer disputed a payment with their bank.
+    const disputed = await orderAwaitingPayment(stack, sku, 1);
+    const disputedCapture = await captureAtProvider(stack, disputed.payment.intentId!, disputed.pricing.total);
+    await waitForStatus(stack.app, disputed.id, 'ready_to_ship');
+    const chargeback = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/test-helpers/payments/chargebacks',
+      headers: asAdmin,
+      payload: { transactionId: disputedCapture.transactionId },
+    });
+    expect(chargeback.statusCode, chargeback.body).toBe(201);
     const end = await afterNow();
     expect(
       (await stack.app.inject({ method: 'GET', url: `/v1/orders/${lost.id}`, headers: asSupport })).json().status,
@@ -162,7 +177,40 @@ describe('settlement of a period', () => {
         resolution: 'settled at the provider’s amount; the order flagged',
       },
     ]);
-    expect(settlement.discrepancies).toHaveLength(3);
+    const ghostLedger = await stack.db.select().from(payments).where(eq(payments.orderId, ghost.id));
+    expect(byKind('missing_at_provider')).toEqual([
+      {
+        kind: 'missing_at_provider',
+        transactionId: ghostLedger[0]!.transactionId,
+        orderId: ghost.id,
+        expected: ghost.pricing.total,
+        actual: null,
+        resolution: 'not settled; the order flagged',
+      },
+    ]);
+    expect(byKind('chargeback')).toEqual([
+      {
+        kind: 'chargeback',
+        transactionId: chargeback.json().transactionId,
+        orderId: disputed.id,
+        expected: null,
+        actual: disputed.pricing.total,
+        resolution: 'disputed amount withheld; the order flagged',
+      },
+    ]);
+    expect(settlement.discrepancies).toHaveLength(5);
+    expect(settlement.lines.find((line) => line.kind === 'chargeback')).toMatchObject({
+      amount: disputed.pricing.total,
+      fee: 1_500,
+    });
+    expect(settlement.lines.some((line) => line.orderId === ghost.id)).toBe(false);
+    await expect
+      .poll(
+        async () =>
+          (await getTimeline(stack.app, ghost.id)).filter((e) => e.name === 'settlement_missing_at_provider').length,
+      )
+      .toBe(1);
+    expect((await getTimeline(stack.app, disputed.id)).filter((e) => e.name === 'chargeback')).toHaveLength(1);
 
     // The lost capture reached its order: paid, and on its way.
     await waitForStatus(stack.app, lost.id, 'ready_to_ship');
@@ -180,12 +228,13 @@ describe('settlement of a period', () => {
     // Every line is the provider's money: the net follows from the lines.
     const sum = (kind: string) =>
       settlement.lines.filter((l) => l.kind === kind).reduce((total, l) => total + l.amount, 0);
+    const fees = settlement.lines.reduce((total, l) => total + l.fee, 0);
     expect(settlement.totals).toEqual({
       captured: sum('capture'),
       refunded: sum('refund'),
-      chargebacks: 0,
-      fees: settlement.lines.reduce((total, l) => total + l.fee, 0),
-      net: sum('capture') - sum('refund') - settlement.lines.reduce((total, l) => total + l.fee, 0),
+      chargebacks: disputed.pricing.total,
+      fees,
+      net: sum('capture') - sum('refund') - sum('chargeback') - fees,
     });
 
     // Settling again resolves nothing twice: the order was paid once.
