@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payments, sandboxPayouts } from '../../db/schema.js';
+import { payments, sandboxPaymentTransactions, sandboxPayouts } from '../../db/schema.js';
+import { settlementId, type SettlementPeriod } from '../../domain/settlement.js';
+import { settlementWorkflow } from '../../workflows/settlement.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
 import { asAdmin, asSupport, getTimeline, sendPaymentWebhook, waitForStatus } from '../support/http.js';
 import {
@@ -302,5 +304,90 @@ describe('settlement requests', () => {
     const ids = list.json<{ items: SettlementBody[] }>().items.map((item) => item.id);
     expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id));
     expect(ids.indexOf(first.id)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a large period', () => {
+  it('pages through the statement and the ledger and continues as new, with the same result', async () => {
+    const order = await orderAwaitingPayment(stack, sku, 1);
+    // A day of its own in the past, filled straight into both books: 30 movements both know, one only the ledger has.
+    const day = Date.UTC(2024, 0, 1) + Math.floor(Math.random() * 300) * 86_400_000;
+    const period: SettlementPeriod = {
+      cycle: 'daily',
+      periodStart: new Date(day).toISOString(),
+      periodEnd: new Date(day + 86_400_000).toISOString(),
+      currency: 'XTS',
+    };
+    const movements = Array.from({ length: 30 }, (_, i) => ({
+      id: `txn_gen_${day}_${String(i).padStart(2, '0')}`,
+      intentId: `pi_gen_${day}_${i}`,
+      amount: 1_000 + i,
+      occurredAt: new Date(day + (i + 1) * 60_000),
+    }));
+    await stack.db
+      .insert(sandboxPaymentTransactions)
+      .values(
+        movements.map((m) => ({
+          ...m,
+          orderId: order.id,
+          kind: 'capture' as const,
+          currency: 'XTS',
+          status: 'succeeded' as const,
+        })),
+      );
+    const ledgerOnly = {
+      id: `txn_gen_${day}_ledger_only`,
+      intentId: `pi_gen_${day}_x`,
+      amount: 777,
+      occurredAt: new Date(day + 3_600_000),
+    };
+    await stack.db.insert(payments).values(
+      [...movements, ledgerOnly].map((m) => ({
+        orderId: order.id,
+        intentId: m.intentId,
+        transactionId: m.id,
+        kind: 'capture' as const,
+        amount: m.amount,
+        currency: 'XTS',
+        occurredAt: m.occurredAt,
+      })),
+    );
+
+    const id = settlementId(period);
+    const handle = await stack.client.workflow.start(settlementWorkflow, {
+      workflowId: id,
+      taskQueue: stack.taskQueue,
+      args: [{ period, requestedBy: 'test', fees: stack.config.settlement.fees, pageSize: 4, pagesPerRun: 3 }],
+    });
+    const result = await handle.result();
+    const captured = movements.reduce((sum, m) => sum + m.amount, 0);
+    const fees = movements.reduce((sum, m) => sum + cardFee(m.amount), 0);
+    expect(result).toMatchObject({
+      id,
+      status: 'paid_out',
+      totals: { captured, refunded: 0, chargebacks: 0, fees, net: captured - fees },
+      payout: { amount: captured - fees },
+    });
+
+    // 8 statement pages, 8 matching pages, a ledger page and the resolution, 3 pages a run.
+    const runs: string[] = [];
+    for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${id}'` }))
+      runs.push(execution.runId);
+    expect(runs.length).toBeGreaterThanOrEqual(6);
+    const settlement = (
+      await stack.app.inject({ method: 'GET', url: `/v1/settlements/${id}`, headers: asSupport })
+    ).json<SettlementBody>();
+    expect(settlement.lineCount).toBe(30);
+    expect(settlement.lines.map((line) => line.transactionId)).toEqual(movements.map((m) => m.id));
+    expect(settlement.discrepancies).toEqual([
+      {
+        kind: 'missing_at_provider',
+        transactionId: ledgerOnly.id,
+        orderId: order.id,
+        expected: 777,
+        actual: null,
+        resolution: 'not settled; the order flagged',
+      },
+    ]);
   });
 });
