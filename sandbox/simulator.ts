@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   apiUrl: string;
   serviceKey: string;
   supportKey: string;
+  /** With an admin key, payments go through the sandbox provider's test mode, so its statement has them for settlement. */
+  adminKey?: string;
   webhookSecret: string;
   /** Upper bound on the whole run; the simulator stops by itself. */
   timeoutMs: number;
@@ -38,6 +40,7 @@ type Order = {
   id: string;
   status: string;
   pricing: { total: number; currency: string };
+  payment: { intentId: string | null };
   shipment: { carrier: string; trackingNumber: string } | null;
   production: { promisedDate: string; jobs: Array<{ id: string; sku: string; status: string }> } | null;
 };
@@ -131,7 +134,18 @@ export async function runSimulation(scenarios: Scenario[], options: SimulatorOpt
       say('first payment declined; customer retries');
       await pause();
     }
-    await payments.deliver(orderId, order.pricing.currency, { type: 'payment.succeeded', amount: order.pricing.total });
+    if (options.adminKey && order.payment.intentId) {
+      const captured = await api('POST', '/v1/test-helpers/payments/captures', options.adminKey, {
+        paymentIntentId: order.payment.intentId,
+        amount: order.pricing.total,
+      });
+      if (captured.status !== 201)
+        throw new Error(`paying ${orderId}: ${captured.status} ${JSON.stringify(captured.body)}`);
+    } else
+      await payments.deliver(orderId, order.pricing.currency, {
+        type: 'payment.succeeded',
+        amount: order.pricing.total,
+      });
     say('paid');
 
     order = await until(

@@ -41,9 +41,10 @@ try {
     console.log(describeStack(stack, config));
   }
   stopOnSignals(stack, log);
-  const [service, support] = [
+  const [service, support, admin] = [
     config.apiKeys.find((k) => k.role === 'service'),
     config.apiKeys.find((k) => k.role === 'support'),
+    config.apiKeys.find((k) => k.role === 'admin'),
   ];
   if (!service || !support) throw new Error('the demo needs a service and a support key in API_KEYS');
   log('open Temporal UI and filter by OrderStatus to watch orders move');
@@ -51,6 +52,7 @@ try {
     apiUrl,
     serviceKey: service.key,
     supportKey: support.key,
+    ...(admin ? { adminKey: admin.key } : {}),
     webhookSecret: config.paymentWebhookSecret,
     timeoutMs: 10 * 60_000,
     log,
