@@ -8,6 +8,7 @@ import { createPaymentActivities } from './payments.js';
 import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
 import { createProductionRevisionActivities } from './production-revision.js';
+import { createRefundFollowUpActivities } from './refund-follow-up.js';
 import { createShippingActivities } from './shipping.js';
 import { createStaffAlertActivities } from './staff-alerts.js';
 import { failFastOnDataErrors } from './permanent-failures.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderEditActivities(deps),
     ...createInventoryActivities(deps),
     ...createPaymentActivities(deps),
+    ...createRefundFollowUpActivities(deps),
     ...createShippingActivities(deps),
     ...createInvoicingActivities(deps),
     ...createNotificationActivities(deps),

@@ -1,3 +1,4 @@
 /** The workflow bundle's entry: every workflow the worker runs. */
 export { latePaymentWorkflow } from './late-payment.js';
 export { orderWorkflow } from './order.js';
+export { refundFollowUpWorkflow } from './refund-follow-up.js';
