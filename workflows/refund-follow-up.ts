@@ -1,7 +1,7 @@
 import { activities } from './order-activities.js';
 
-/** How many refunds one activity call follows up. */
-const PAGE = 50;
+/** How many refunds one activity call follows up: each may be a call to the provider, all within one activity timeout. */
+const PAGE = 20;
 
 /** What refundFollowUpWorkflow is started with (by the Temporal Schedule every `REFUND_FOLLOW_UP_EVERY`). */
 export interface RefundFollowUp {

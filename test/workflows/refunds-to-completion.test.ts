@@ -19,7 +19,7 @@ let stack: TestStack;
 
 beforeAll(async () => {
   // The provider pays a refund back quickly, but not before the cancellation has answered.
-  stack = await startTestStack({ SANDBOX_REFUND_DELAY: '1500ms' });
+  stack = await startTestStack({ SANDBOX_REFUND_DELAY: '2s' });
   await stack.startWorker();
 });
 afterAll(() => stack.close());
@@ -102,12 +102,17 @@ describe('refunds tracked to completion', () => {
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]).toMatchObject({ status: 'succeeded', eventId: `evt_${refundId}`, amount: total });
     expect(confirmed[0]!.occurredAt.toISOString()).toBe(providerTime);
-    const [received] = await stack.db
-      .select()
-      .from(webhookEvents)
-      .where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, `evt_${refundId}`)));
-    expect(received).toMatchObject({ orderId: order.id, outcome: 'order_closed' });
-    expect(received!.deliveredAt).not.toBeNull();
+    // The ledger is confirmed before the event is marked delivered: wait for both.
+    const delivery = async () => {
+      const [received] = await stack.db
+        .select()
+        .from(webhookEvents)
+        .where(and(eq(webhookEvents.source, 'payments'), eq(webhookEvents.eventId, `evt_${refundId}`)));
+      return { orderId: received?.orderId, outcome: received?.outcome, delivered: Boolean(received?.deliveredAt) };
+    };
+    await expect
+      .poll(delivery, { timeout: 10_000, interval: 100 })
+      .toEqual({ orderId: order.id, outcome: 'order_closed', delivered: true });
 
     const asConfirmed = await getOrder(stack.app, order.id);
     expect(asConfirmed.payment).toMatchObject({ amountRefunded: total, refundsPending: 0, status: 'refunded' });
@@ -180,7 +185,7 @@ describe('refunds tracked to completion', () => {
     ]);
   });
 
-  it('books a refund confirmation the API recorded but never delivered when its sweep delivers it', async () => {
+  it('books a confirmation for an ended order that the API recorded but never delivered, when its sweep delivers it', async () => {
     const order = await paidOrder();
     const cancelled = await cancel(order.id);
     expect(cancelled.statusCode).toBe(200);
