@@ -8,6 +8,7 @@ import { createPaymentActivities } from './payments.js';
 import { createProductionJobActivities } from './production-jobs.js';
 import { createProductionPlanningActivities } from './production-planning.js';
 import { createProductionRevisionActivities } from './production-revision.js';
+import { createRefundFollowUpActivities } from './refund-follow-up.js';
 import { createSettlementActivities } from './settlement.js';
 import { createSettlementMatchingActivities } from './settlement-matching.js';
 import { createSettlementRecoveryActivities } from './settlement-recovery.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderEditActivities(deps),
     ...createInventoryActivities(deps),
     ...createPaymentActivities(deps),
+    ...createRefundFollowUpActivities(deps),
     ...createShippingActivities(deps),
     ...createInvoicingActivities(deps),
     ...createNotificationActivities(deps),

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { orders, payments } from '../db/schema.js';
 import type { PaymentEventRecord } from '../domain/payment-events.js';
 import type { ActivityDeps } from './deps.js';
@@ -69,7 +69,10 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
       return { recorded: false, duplicateOf: earlier.eventId ?? 'an earlier event' };
     },
 
-    /** Refunds money to the customer once per key and records it in the ledger. */
+    /**
+     * Asks the provider to refund money to the customer, once per key, and books the refund in the
+     * ledger as pending: it is money back only when the provider confirms it (`refund.succeeded`).
+     */
     async refundPayment(input: {
       orderId: string;
       intentId: string;
@@ -90,8 +93,17 @@ export function createPaymentActivities({ db, payments: gateway }: Pick<Activity
           currency: input.currency,
           failureReason: input.reason,
           occurredAt: new Date(),
+          status: 'pending',
+          idempotencyKey: input.idempotencyKey,
         })
-        .onConflictDoNothing();
+        // A confirmation faster than this write booked the refund already: it keeps its status and time, and learns the key and reason.
+        .onConflictDoUpdate({
+          target: payments.transactionId,
+          set: {
+            idempotencyKey: sql`coalesce(${payments.idempotencyKey}, excluded.idempotency_key)`,
+            failureReason: sql`coalesce(${payments.failureReason}, excluded.failure_reason)`,
+          },
+        });
       return { refundId };
     },
   };

@@ -12,25 +12,45 @@ const CALENDARS: Record<SettlementCycle, ScheduleOptions['spec']> = {
   monthly: { calendars: [{ dayOfMonth: 1, hour: 0, minute: 10 }] },
 };
 
-/** The Schedules the configuration asks for: one per settlement cycle in `SETTLEMENT_CYCLES`. */
+/** The Schedule id of the refund follow-up on a task queue. */
+export const refundFollowUpScheduleId = (taskQueue: string) => `refund-follow-up@${taskQueue}`;
+
+/** The Schedules the configuration asks for: one per settlement cycle in `SETTLEMENT_CYCLES`, and the refund follow-up. */
 export function desiredSchedules(config: Config): ScheduleOptions[] {
   const taskQueue = config.temporal.taskQueue;
-  return config.settlement.cycles.map((cycle) => ({
-    scheduleId: settlementScheduleId(cycle, taskQueue),
-    spec: config.settlement.scheduleEveryMs
-      ? { intervals: [{ every: config.settlement.scheduleEveryMs }] }
-      : CALENDARS[cycle],
+  const refunds: ScheduleOptions = {
+    scheduleId: refundFollowUpScheduleId(taskQueue),
+    spec: { intervals: [{ every: config.refunds.followUpEveryMs }] },
     action: {
-      type: 'startWorkflow' as const,
-      workflowType: 'scheduledSettlementWorkflow',
-      workflowId: `settlement-${cycle}-scheduled@${taskQueue}`,
+      type: 'startWorkflow',
+      workflowType: 'refundFollowUpWorkflow',
+      workflowId: `refund-follow-up@${taskQueue}`,
       taskQueue,
-      args: [{ cycle, currency: config.currency, fees: config.settlement.fees }],
+      args: [{ confirmWithinMs: config.refunds.confirmWithinMs, maxFollowUps: config.refunds.maxFollowUps }],
     },
-    // A cluster that was down settles the cycles it missed (each its own period) one after the other.
-    policies: { overlap: 'BUFFER_ALL' as const, catchupWindow: '7 days' },
-    memo: { purpose: `settles each ${cycle} period with the payment provider` },
-  }));
+    // A round still running makes the next one pointless: it would find the same refunds.
+    policies: { overlap: 'SKIP', catchupWindow: '1 minute' },
+    memo: { purpose: 'asks the provider again for refunds it has not confirmed, then flags them' },
+  };
+  return [
+    refunds,
+    ...config.settlement.cycles.map((cycle) => ({
+      scheduleId: settlementScheduleId(cycle, taskQueue),
+      spec: config.settlement.scheduleEveryMs
+        ? { intervals: [{ every: config.settlement.scheduleEveryMs }] }
+        : CALENDARS[cycle],
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: 'scheduledSettlementWorkflow',
+        workflowId: `settlement-${cycle}-scheduled@${taskQueue}`,
+        taskQueue,
+        args: [{ cycle, currency: config.currency, fees: config.settlement.fees }],
+      },
+      // A cluster that was down settles the cycles it missed (each its own period) one after the other.
+      policies: { overlap: 'BUFFER_ALL' as const, catchupWindow: '7 days' as const },
+      memo: { purpose: `settles each ${cycle} period with the payment provider` },
+    })),
+  ];
 }
 
 /**

@@ -29,6 +29,7 @@ const SUMMARIES: Record<keyof OrderActivities, string> = {
   amendPaymentIntent: 'change amount due',
   recordPaymentEvent: 'record payment in ledger',
   refundPayment: 'refund payment',
+  followUpRefunds: 'follow up unconfirmed refunds',
   returnRedeemedPoints: 'return redeemed points',
   creditEarnedPoints: 'credit earned points',
   bookShipment: 'book carrier',

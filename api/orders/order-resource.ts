@@ -44,6 +44,19 @@ export const OrderResourceSchema = z.object({
     amountPaid: Money,
     amountRefunded: Money,
     amountDue: Money.describe('what the customer still owes: the total less what we hold; 0 once the order has ended'),
+    refundsPending: Money.describe('refunds asked for that the provider has not confirmed yet'),
+    refunds: z
+      .array(
+        z.object({
+          refundId: z.string(),
+          amount: Money,
+          status: z.enum(['pending', 'succeeded']).describe('pending until the provider confirms the money is back'),
+          requestedAt: z.string(),
+          confirmedAt: z.string().nullable().describe("the provider's time of the money going back"),
+          reason: z.string().nullable().describe('null for a refund made at the provider'),
+        }),
+      )
+      .describe('oldest first'),
   }),
   shipment: z
     .object({

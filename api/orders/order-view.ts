@@ -6,6 +6,22 @@ import { visibleCustomerId, type Caller } from '../../domain/caller.js';
 import type { OrderResource } from './order-resource.js';
 import { readOrderProduction } from './production-view.js';
 
+/**
+ * One refund as the order shows it. A refund we asked for was requested when we booked it; one made
+ * at the provider, or booked before refunds waited for confirmation, when its money moved.
+ */
+function refundView(row: typeof payments.$inferSelect) {
+  const confirmedAt = row.status === 'succeeded' ? row.occurredAt.toISOString() : null;
+  return {
+    refundId: row.transactionId,
+    amount: row.amount,
+    status: row.status,
+    requestedAt: (row.idempotencyKey ? row.createdAt : row.occurredAt).toISOString(),
+    confirmedAt,
+    reason: row.failureReason,
+  };
+}
+
 /** Reads one order from the read model in Postgres, as `caller` may see it; undefined when there is no such order. */
 export async function readOrder(db: Database, orderId: string, caller: Caller): Promise<OrderResource | undefined> {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
@@ -31,6 +47,7 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
   const sum = (kind: string) => ledger.filter((p) => p.kind === kind).reduce((total, p) => total + p.amount, 0);
   const amountPaid = sum('capture');
   const amountRefunded = sum('refund');
+  const refunds = ledger.filter((p) => p.kind === 'refund');
   const last = ledger.at(-1);
   const paymentStatus =
     amountPaid > 0
@@ -66,6 +83,8 @@ export async function readOrder(db: Database, orderId: string, caller: Caller): 
       amountPaid,
       amountRefunded,
       amountDue: TERMINAL_STATUSES.has(status) ? 0 : Math.max(0, order.total - (amountPaid - amountRefunded)),
+      refundsPending: refunds.filter((r) => r.status === 'pending').reduce((total, r) => total + r.amount, 0),
+      refunds: refunds.map(refundView),
     },
     shipment: shipment
       ? {

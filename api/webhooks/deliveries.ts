@@ -6,6 +6,7 @@ import { latePaymentWorkflow } from '../../workflows/late-payment.js';
 import { paymentEventSignal, shipmentEventSignal, type PaymentEvent } from '../../workflows/messages.js';
 import { latePaymentWorkflowId, orderWorkflowId } from '../../workflows/search-attributes.js';
 import { startOwedWorkflow } from '../orders/order-workflow-start.js';
+import { confirmRefund } from './refund-confirmations.js';
 import { recordThenDeliver, type WebhookAccepted } from './signed-json.js';
 import {
   CarrierWebhookSchema,
@@ -24,7 +25,8 @@ export interface DeliveryDeps {
 /**
  * Records a payment provider event for one of our orders and signals it to the order's workflow. After
  * the order has ended, money is not kept and a dispute still reaches a person: a workflow of its own
- * (one per provider event) refunds or flags it.
+ * (one per provider event) refunds or flags it. A refund's confirmation reaches the ledger here, running
+ * order or not (most refunds come from a cancellation, whose order has ended by then).
  */
 export async function deliverPaymentEvent(
   deps: DeliveryDeps,
@@ -34,6 +36,7 @@ export async function deliverPaymentEvent(
   const { db, temporal, taskQueue } = deps;
   // An order whose workflow start is still owed has not ended: start it, so the payment is not taken for a late one.
   await startOwedWorkflow(deps, orderId);
+  if (event.type === 'refund.succeeded') await confirmRefund(db, orderId, event);
   const payment: PaymentEvent = {
     eventId: event.id,
     type: event.type,

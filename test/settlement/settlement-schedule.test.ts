@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { periodBefore, settlementId } from '../../domain/settlement.js';
-import { ensureSchedules, settlementScheduleId } from '../../temporal/schedules.js';
+import { ensureSchedules, refundFollowUpScheduleId, settlementScheduleId } from '../../temporal/schedules.js';
 import { asSupport } from '../support/http.js';
 import type { SettlementBody } from '../support/settlement.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
@@ -15,11 +15,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await ensureSchedules(stack.client, { ...stack.config, settlement: { ...stack.config.settlement, cycles: [] } });
+  await stack.client.schedule.getHandle(refundFollowUpScheduleId(stack.taskQueue)).delete();
   await stack.close();
 });
 
 it('creates a Schedule per configured cycle that settles the cycle just ended, and removes those no longer configured', async () => {
   expect(await ensureSchedules(stack.client, stack.config)).toEqual([
+    refundFollowUpScheduleId(stack.taskQueue),
     settlementScheduleId('daily', stack.taskQueue),
     settlementScheduleId('weekly', stack.taskQueue),
   ]);
@@ -57,7 +59,10 @@ it('creates a Schedule per configured cycle that settles the cycle just ended, a
 
   // Weekly dropped from the configuration: its Schedule goes.
   const dailyOnly = { ...stack.config, settlement: { ...stack.config.settlement, cycles: ['daily' as const] } };
-  expect(await ensureSchedules(stack.client, dailyOnly)).toEqual([settlementScheduleId('daily', stack.taskQueue)]);
+  expect(await ensureSchedules(stack.client, dailyOnly)).toEqual([
+    refundFollowUpScheduleId(stack.taskQueue),
+    settlementScheduleId('daily', stack.taskQueue),
+  ]);
   await expect(
     stack.client.schedule.getHandle(settlementScheduleId('weekly', stack.taskQueue)).describe(),
   ).rejects.toBeInstanceOf(ScheduleNotFoundError);

@@ -324,17 +324,15 @@ describe('a large period', () => {
       amount: 1_000 + i,
       occurredAt: new Date(day + (i + 1) * 60_000),
     }));
-    await stack.db
-      .insert(sandboxPaymentTransactions)
-      .values(
-        movements.map((m) => ({
-          ...m,
-          orderId: order.id,
-          kind: 'capture' as const,
-          currency: 'XTS',
-          status: 'succeeded' as const,
-        })),
-      );
+    await stack.db.insert(sandboxPaymentTransactions).values(
+      movements.map((m) => ({
+        ...m,
+        orderId: order.id,
+        kind: 'capture' as const,
+        currency: 'XTS',
+        status: 'succeeded' as const,
+      })),
+    );
     const ledgerOnly = {
       id: `txn_gen_${day}_ledger_only`,
       intentId: `pi_gen_${day}_x`,

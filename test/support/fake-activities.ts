@@ -107,6 +107,9 @@ export function createFakeActivities() {
       kept('refundPayment', input);
       return { refundId: `re_${input.idempotencyKey}` };
     },
+    async followUpRefunds() {
+      return { askedAgain: 0, flagged: 0 };
+    },
     async returnRedeemedPoints(input) {
       kept('returnRedeemedPoints', input);
       return { returnedPoints: 0 };
