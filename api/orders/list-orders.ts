@@ -15,7 +15,8 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
   if (query.type) conditions.push(eq(orders.type, query.type));
   if (query.channel) conditions.push(eq(orders.channel, query.channel));
   if (query.customerId) conditions.push(eq(orders.customerId, query.customerId));
-  if (query.flag) conditions.push(arrayOverlaps(orders.flags, query.flag));
+  // `cardinality(flags) > 0` with a flag too: the condition a partial index on flagged orders would be made for.
+  if (query.flag) conditions.push(sql`cardinality(${orders.flags}) > 0`, arrayOverlaps(orders.flags, query.flag));
   if (query.flagged !== undefined)
     conditions.push(query.flagged ? sql`cardinality(${orders.flags}) > 0` : sql`cardinality(${orders.flags}) = 0`);
   if (query.createdFrom) conditions.push(gte(orders.createdAt, new Date(query.createdFrom)));
