@@ -6,7 +6,7 @@ import { customers, orderLines, orders, products } from '../db/schema.js';
 import { catalogLines, checkCatalogLines, type LineProblem } from '../domain/catalog-lines.js';
 import { AddressSchema, type PlaceOrder } from '../domain/order-schema.js';
 import { priceOrder, type PriceBreakdown } from '../domain/pricing.js';
-import { assessRisk, type Review } from '../domain/risk.js';
+import { assessRisk, velocityReasonsOf, type Review } from '../domain/risk.js';
 import type { ActivityDeps } from './deps.js';
 import type { PricedLine, RequestedLine, RevisedLines } from '../domain/order-lines.js';
 
@@ -60,6 +60,8 @@ export function createOrderEditActivities({ db, pricingRules }: Pick<ActivityDep
           total: priced.breakdown.total,
           lines,
           previousOrders: history?.previous ?? 0,
+          // The pattern of orders around the placement was judged then; counting again now would count this order's own successors.
+          velocity: velocityReasonsOf(order.review),
         }),
       },
     };

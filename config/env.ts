@@ -3,6 +3,7 @@ import { DurationSchema } from './duration.js';
 import { ORDER_TASK_QUEUE } from '../temporal/task-queue.js';
 import { ROLES, type Role } from '../domain/caller.js';
 import { PAYMENT_METHODS, type PaymentMethod } from '../domain/order-schema.js';
+import type { VelocityRules } from '../domain/risk.js';
 import { DEFAULT_FEES, SETTLEMENT_CYCLES, type Fee, type SettlementCycle } from '../domain/settlement.js';
 
 export type { Role } from '../domain/caller.js';
@@ -105,6 +106,13 @@ const FeesSchema = pairList(
   },
 );
 
+// A most-allowed count of orders, or `off` for no limit.
+const LimitOrOff = z
+  .string()
+  .trim()
+  .regex(/^(off|[1-9]\d{0,5})$/, 'expected a whole number of at least 1, or off')
+  .transform((value) => (value === 'off' ? null : Number(value)));
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DEV_DEFAULTS: z.enum(['0', '1', '']).default(''),
@@ -167,6 +175,9 @@ const EnvSchema = z.object({
   API_DB_STATEMENT_TIMEOUT: DurationSchema.prefault('5s'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   MAX_OPEN_UNPAID_ORDERS_PER_CUSTOMER: z.coerce.number().int().min(1).default(10),
+  RISK_VELOCITY_WINDOW: DurationSchema.prefault('1h'),
+  RISK_MAX_ORDERS_PER_CUSTOMER: LimitOrOff.prefault('5'),
+  RISK_MAX_ORDERS_PER_ADDRESS: LimitOrOff.prefault('5'),
 });
 
 /** The whole runtime configuration, read once from the environment. */
@@ -236,6 +247,12 @@ function toConfig(env: z.infer<typeof EnvSchema>) {
       productionOverdueAfterMs: env.POLICY_PRODUCTION_OVERDUE_AFTER,
       maxReworkRounds: env.POLICY_MAX_REWORK_ROUNDS,
     },
+    /** Velocity rules: more orders than these in the window, from one customer or to one door, go to a person. */
+    risk: {
+      windowMs: env.RISK_VELOCITY_WINDOW,
+      maxOrdersPerCustomer: env.RISK_MAX_ORDERS_PER_CUSTOMER,
+      maxOrdersPerAddress: env.RISK_MAX_ORDERS_PER_ADDRESS,
+    } satisfies VelocityRules,
     /** How long an order may wait on a person (confirmation, shortage decision, hold) before staff are alerted. */
     staffAlerts: { waitAfterMs: env.STAFF_ALERT_WAIT_AFTER },
     settlement: {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { orders } from '../../db/schema.js';
 import { visibleCustomerId, type Caller } from '../../domain/caller.js';
@@ -15,6 +15,10 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
   if (query.type) conditions.push(eq(orders.type, query.type));
   if (query.channel) conditions.push(eq(orders.channel, query.channel));
   if (query.customerId) conditions.push(eq(orders.customerId, query.customerId));
+  // `cardinality(flags) > 0` with a flag too: the condition a partial index on flagged orders would be made for.
+  if (query.flag) conditions.push(sql`cardinality(${orders.flags}) > 0`, arrayOverlaps(orders.flags, query.flag));
+  if (query.flagged !== undefined)
+    conditions.push(query.flagged ? sql`cardinality(${orders.flags}) > 0` : sql`cardinality(${orders.flags}) = 0`);
   if (query.createdFrom) conditions.push(gte(orders.createdAt, new Date(query.createdFrom)));
   if (query.createdTo) conditions.push(lt(orders.createdAt, new Date(query.createdTo)));
   // ULIDs sort by creation time, so "after the cursor" is simply a smaller id: a keyset on the primary key.

@@ -22,6 +22,24 @@ const StatusList = z
     return statuses as OrderStatus[];
   });
 
+const FLAG = /^[a-z][a-z0-9_]{0,63}$/;
+
+const FlagList = z
+  .string()
+  .describe('One or more flags, comma-separated (such as chargeback,suspicious_order): orders with any of them')
+  .transform((raw, ctx) => {
+    const flags = [...new Set(raw.split(',').map((part) => part.trim()))];
+    const bad = flags.filter((flag) => !FLAG.test(flag));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `has ${bad.map((f) => `"${f}"`).join(', ')}: a flag is lower-case letters, digits and _`,
+      });
+      return z.NEVER;
+    }
+    return flags;
+  });
+
 const Cursor = z
   .string()
   .max(200)
@@ -47,6 +65,12 @@ export const ListOrdersQuerySchema = z
     type: z.enum(ORDER_TYPES).optional(),
     channel: z.enum(CHANNELS).optional(),
     customerId: z.string().trim().min(1, 'must not be empty').max(64).optional(),
+    flag: FlagList.optional(),
+    flagged: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .transform((value) => value === 'true')
+      .describe('true: only orders with at least one flag; false: only orders with none')
+      .optional(),
     createdFrom: Instant.describe('Created at or after this instant').optional(),
     createdTo: Instant.describe('Created before this instant (exclusive)').optional(),
     limit: PageLimit,

@@ -15,7 +15,7 @@ export const orderListRoutes: FastifyPluginAsyncZod<{ db: Database; auth: Auth }
         tags: ['orders'],
         summary: 'List orders',
         description:
-          'Newest first. Filters combine with AND; `createdTo` must be later than `createdFrom` (400 otherwise). Follow `nextCursor` until it is null to walk every matching order exactly once. A service key lists only the orders it placed.',
+          'Newest first. Filters combine with AND; `createdTo` must be later than `createdFrom` (400 otherwise). Follow `nextCursor` until it is null to walk every matching order exactly once. A service key lists only the orders it placed. `flag` and `flagged` list orders by the flags on them (payment mismatches, duplicates, chargebacks, suspicious orders...) for support.',
         querystring: ListOrdersQuerySchema,
         response: { 200: OrderPageSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
       },

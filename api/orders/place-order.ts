@@ -11,6 +11,7 @@ import type { PlaceOrder } from '../../domain/order-schema.js';
 import { catalogLines, checkCatalogLines } from '../../domain/catalog-lines.js';
 import { priceOrder, type PricingRules } from '../../domain/pricing.js';
 import { assessRisk } from '../../domain/risk.js';
+import { placementHistory } from './placement-risk.js';
 import type { OrderWorkflowInput } from '../../workflows/messages.js';
 import { startOwedWorkflow } from './order-workflow-start.js';
 import { fieldPath, Problem, type FieldIssue } from '../problems.js';
@@ -95,32 +96,27 @@ export async function placeOrder(
   if (!pricing.ok || pricingIssues.length) throw unprocessable(pricingIssues);
   const breakdown = pricing.breakdown;
 
-  const [history] = await db.select({ previous: count() }).from(orders).where(eq(orders.customerId, customer.id));
   const lines = catalogLines(request.lines, catalog);
-  const review = assessRisk({
-    type: request.type,
-    total: breakdown.total,
-    lines,
-    previousOrders: history?.previous ?? 0,
-  });
-
   const orderId = `ord_${ulid()}`;
-  const input: OrderWorkflowInput = {
-    orderId,
-    placedAt: new Date().toISOString(),
-    type: request.type,
-    channel: request.channel,
-    customerId: customer.id,
-    paymentMethod: request.paymentMethod,
-    lines,
-    pricing: breakdown,
-    review,
-    requestedDeliveryBy: request.requestedDeliveryBy,
-    policy: deps.config.policy,
-  };
+  let input: OrderWorkflowInput;
   try {
-    await db.transaction(async (tx) => {
+    input = await db.transaction(async (tx) => {
       await capOpenUnpaidOrders(tx, customer.id, deps.config.limits.openUnpaidOrdersPerCustomer);
+      const history = await placementHistory(tx, customer.id, request.shippingAddress, deps.config.risk);
+      const review = assessRisk({ type: request.type, total: breakdown.total, lines, ...history });
+      const recorded: OrderWorkflowInput = {
+        orderId,
+        placedAt: new Date().toISOString(),
+        type: request.type,
+        channel: request.channel,
+        customerId: customer.id,
+        paymentMethod: request.paymentMethod,
+        lines,
+        pricing: breakdown,
+        review,
+        requestedDeliveryBy: request.requestedDeliveryBy,
+        policy: deps.config.policy,
+      };
       if (breakdown.pointsRedeemed > 0) {
         const debited = await tx
           .update(customers)
@@ -146,7 +142,7 @@ export async function placeOrder(
         placedBy: caller.name,
         pointsRedeemed: breakdown.pointsRedeemed,
         review,
-        workflowInput: input as unknown as Record<string, unknown>,
+        workflowInput: recorded as unknown as Record<string, unknown>,
       });
       await tx.insert(orderLines).values(
         request.lines.map((line, index) => ({
@@ -158,6 +154,7 @@ export async function placeOrder(
           customization: line.customization ?? null,
         })),
       );
+      return recorded;
     });
   } catch (error) {
     // A concurrent request with the same idempotency key or external id won the race: answer as a repeat.

@@ -83,10 +83,10 @@ async function alertsOf(orderId: string, kind?: string): Promise<Alert[]> {
   return alerts;
 }
 
-/** A first order above the large-first-order threshold: paid, it waits for a person to confirm it. */
+/** An order of more than 20 units of one SKU (held, not suspicious: no flag alert): paid, it waits for a person to confirm it. */
 async function heldForReview(): Promise<string> {
-  const sku = await createProduct(stack.db, { priceMinor: 60_000, lots: [{ onHand: 5 }] });
-  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 1 }]));
+  const sku = await createProduct(stack.db, { priceMinor: 1_000, lots: [{ onHand: 30 }] });
+  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 21 }]));
   expect(placed.statusCode, placed.body).toBe(201);
   const orderId = placed.json().id as string;
   await payInFull(stack.app, orderId);

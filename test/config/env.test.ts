@@ -67,6 +67,25 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the velocity rules: five orders an hour per customer and per address by default, a count or off', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).risk).toEqual({
+      windowMs: 3_600_000,
+      maxOrdersPerCustomer: 5,
+      maxOrdersPerAddress: 5,
+    });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      RISK_VELOCITY_WINDOW: '30m',
+      RISK_MAX_ORDERS_PER_CUSTOMER: '12',
+      RISK_MAX_ORDERS_PER_ADDRESS: 'off',
+    });
+    expect(config.risk).toEqual({ windowMs: 1_800_000, maxOrdersPerCustomer: 12, maxOrdersPerAddress: null });
+    expect(() => loadConfig({ NODE_ENV: 'test', RISK_MAX_ORDERS_PER_CUSTOMER: '0' })).toThrow(
+      /RISK_MAX_ORDERS_PER_CUSTOMER: expected a whole number of at least 1, or off/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', RISK_VELOCITY_WINDOW: '60' })).toThrow(/RISK_VELOCITY_WINDOW/);
+  });
+
   it('names every bad variable', () => {
     const error = (() => {
       try {

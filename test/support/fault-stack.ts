@@ -30,6 +30,9 @@ export async function startFaultStack(options: {
     TEMPORAL_ADDRESS: temporalAddress,
     DATABASE_URL: databaseUrl,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // As in stack.ts: many orders to the fixture address, none of them a velocity case.
+    RISK_MAX_ORDERS_PER_CUSTOMER: 'off',
+    RISK_MAX_ORDERS_PER_ADDRESS: 'off',
     ...options.env,
   });
   const database = createDatabase(databaseUrl);

@@ -1,4 +1,5 @@
 import { patched } from '@temporalio/workflow';
+import { suspiciousReasons } from '../../domain/risk.js';
 import { cancelled, type Ending } from '../ending.js';
 import type { ExtraPayment } from '../messages.js';
 import { awaitStage } from '../stage-wait.js';
@@ -28,6 +29,7 @@ async function confirmByPerson(run: OrderRun): Promise<Ending | null> {
   state.review.deadline = new Date(confirmationDeadline).toISOString();
   const reasons = state.review.reasons.join(', ');
   await run.record('milestone', 'confirmation_requested', 'awaiting_confirmation', { reason: reasons });
+  await flagIfSuspicious(run);
   const confirmed = await awaitStage(run, {
     waitingFor: `manual confirmation (${reasons}) by ${state.review.deadline}`,
     timer: 'confirmation deadline',
@@ -48,6 +50,16 @@ async function confirmByPerson(run: OrderRun): Promise<Ending | null> {
     reason: state.review.note ?? 'confirmed by a person after review',
   });
   return null;
+}
+
+/** Flags an order whose review suspects fraud, so staff look at it first; orders that reached review before did not. */
+async function flagIfSuspicious(run: OrderRun): Promise<void> {
+  const suspicious = suspiciousReasons(run.state.review);
+  if (suspicious.length === 0 || !patched('suspicious-order-flag')) return;
+  await run.record('flag', 'suspicious_order', run.state.status, {
+    reason: suspicious.join(', '),
+    detail: { reasons: suspicious, total: run.state.pricing.total, currency: run.state.pricing.currency },
+  });
 }
 
 /** Waits for the extra payments edits asked for; one unpaid by its deadline cancels the order (and refunds it). */
