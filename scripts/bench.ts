@@ -24,6 +24,7 @@ import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { signWebhookBody } from '../ports/webhook-signature.js';
 import { payloadDataConverter } from '../temporal/connection.js';
 import { startWorker } from '../worker.js';
+import { settlementAtScale } from '../bench/settlement.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -112,6 +113,16 @@ async function main() {
     results.push(...(await leanPath(app)));
     results.push(...(await supportActions(app)));
     results.push(...(await codecCost(config)));
+    results.push(
+      ...(await settlementAtScale({
+        db: database.db,
+        client,
+        taskQueue: 'bench',
+        currency: config.currency,
+        fees: config.settlement.fees,
+        log,
+      })),
+    );
   } finally {
     await app.close();
     await connection.close();
