@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { orders } from '../db/schema.js';
 import { settlementId, type FeeTable, type SettlementPeriod } from '../domain/settlement.js';
 import { settlementWorkflow } from '../workflows/settlement.js';
 
@@ -32,7 +33,7 @@ async function generatePeriod(db: Database, period: SettlementPeriod, count: num
            select s.n, ${`gen_${tag}_`} || lpad(s.n::text, 7, '0') as id, ${`pi_gen_${tag}_`} || s.n as intent_id,
                   o.id as order_id, case when s.n % 20 = 0 then 'refund' else 'capture' end as kind,
                   1000 + (s.n * 37) % 9000 as amount,
-                  ${start.toISOString()}::timestamptz + (s.n * ${spanMs / (count + 1)}) * interval '1 millisecond' as at
+                  ${start.toISOString()}::timestamptz + (s.n * ${Math.floor(spanMs / (count + 1))}::bigint) * interval '1 millisecond' as at
            from generate_series(1, ${count}) s(n) cross join k join o on o.rn = s.n % k.n
          ),
          provider as (
@@ -84,7 +85,12 @@ export async function settlementAtScale(deps: SettlementBenchDeps, count = 100_0
     periodEnd: new Date(Date.parse('2024-08-01T00:00:00.000Z') + DAY).toISOString(),
     currency: deps.currency,
   };
-  deps.log(`settlement: generating ${count} + ${small} movements in both books`);
+  const placed = await deps.db.$count(orders);
+  if (placed === 0)
+    throw new Error(
+      'the settlement bench spreads its movements over the orders the lean path placed: run it with `lean`',
+    );
+  deps.log(`settlement: generating ${count} + ${small} movements in both books over ${placed} orders`);
   const g0 = performance.now();
   await generatePeriod(deps.db, month, count, 'm');
   await generatePeriod(deps.db, day, small, 'd');
@@ -105,7 +111,7 @@ export async function settlementAtScale(deps: SettlementBenchDeps, count = 100_0
     row('a day', small, small$),
     row('a month', count, large),
     '',
-    `Ratio: a movement of the month costs ${(perMovement(large, count) / perMovement(small$, small)).toFixed(2)}× one of the day, and no run's history exceeds ${large.longest} events, so settlement grows linearly and months of transactions keep Temporal's history small.`,
+    `Ratio: a movement of the month costs ${(perMovement(large, count) / perMovement(small$, small)).toFixed(2)}× one of the day (a small period is mostly fixed cost: the runs, the thirty discrepancies resolved one by one), and no run's history exceeds ${large.longest} events however long the period: pages go to Postgres, the workflow keeps a cursor and continues as new.`,
     '',
   ];
 }

@@ -29,6 +29,9 @@ import { settlementAtScale } from '../bench/settlement.js';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const log = (line: string) => console.log(`[bench] ${line}`);
+/** `BENCH_ONLY=settlement` (comma-separated section names) runs only those sections. */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const runs = (section: string) => !ONLY || ONLY.includes(section);
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 interface Stats {
@@ -110,19 +113,20 @@ async function main() {
   const app = await buildApp({ config, db: database.db, temporal: client });
   const results: string[] = [];
   try {
-    results.push(...(await leanPath(app)));
-    results.push(...(await supportActions(app)));
-    results.push(...(await codecCost(config)));
-    results.push(
-      ...(await settlementAtScale({
-        db: database.db,
-        client,
-        taskQueue: 'bench',
-        currency: config.currency,
-        fees: config.settlement.fees,
-        log,
-      })),
-    );
+    if (runs('lean')) results.push(...(await leanPath(app)));
+    if (runs('support')) results.push(...(await supportActions(app)));
+    if (runs('codec')) results.push(...(await codecCost(config)));
+    if (runs('settlement'))
+      results.push(
+        ...(await settlementAtScale({
+          db: database.db,
+          client,
+          taskQueue: 'bench',
+          currency: config.currency,
+          fees: config.settlement.fees,
+          log,
+        })),
+      );
   } finally {
     await app.close();
     await connection.close();

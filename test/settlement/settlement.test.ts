@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payments, sandboxPaymentTransactions, sandboxPayouts } from '../../db/schema.js';
+import { payments, sandboxPaymentIntents, sandboxPaymentTransactions, sandboxPayouts } from '../../db/schema.js';
 import { settlementId, type SettlementPeriod } from '../../domain/settlement.js';
 import { settlementWorkflow } from '../../workflows/settlement.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
@@ -14,6 +14,7 @@ import {
   statementOf,
   type SettlementBody,
 } from '../support/settlement.js';
+import { uniqueTag } from '../support/fixtures.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 // This file sells in XTS (the ISO code kept for testing): its settlements see only its own money.
@@ -244,6 +245,41 @@ describe('settlement of a period', () => {
     expect(again).toEqual(settlement);
     const milestones = (await getTimeline(stack.app, lost.id)).filter((e) => e.name === 'payment_captured');
     expect(milestones).toHaveLength(1);
+  });
+});
+
+describe('money for an order that is not ours', () => {
+  it('is found by the settlement and refunded to the customer', async () => {
+    const start = now();
+    const stranger = `ord_stranger_${uniqueTag()}`;
+    const intentId = `pi_stranger_${uniqueTag()}`;
+    // Another shop's intent, misrouted to our account at the provider.
+    await stack.db
+      .insert(sandboxPaymentIntents)
+      .values({ id: intentId, orderId: stranger, amount: 1_234, currency: 'XTS', method: 'wallet' });
+    const captured = await captureAtProvider(stack, intentId, 1_234);
+    const end = await afterNow();
+
+    const settlement = await settle(stack, start, end);
+    expect(settlement.discrepancies).toEqual([
+      {
+        kind: 'missing_in_ledger',
+        transactionId: captured.transactionId,
+        orderId: stranger,
+        expected: null,
+        actual: 1_234,
+        resolution: 'refunded: it names no order of ours',
+      },
+    ]);
+    expect(settlement.lines).toEqual([
+      expect.objectContaining({
+        transactionId: captured.transactionId,
+        kind: 'capture',
+        amount: 1_234,
+        fee: cardFee(1_234),
+      }),
+    ]);
+    await refundsPaidBack(start, stranger, 1);
   });
 });
 
