@@ -6,7 +6,8 @@ import { createSandboxPaymentBook } from '../../sandbox/payment-book.js';
 import { createSandboxStaffNotifier } from '../../sandbox/staff-notifier.js';
 import { refundFollowUpWorkflow } from '../../workflows/refund-follow-up.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asAdmin, asSupport, getOrder, getTimeline, postOrder, waitForStatus } from '../support/http.js';
+import { asSupport, getOrder, getTimeline, postOrder, waitForStatus } from '../support/http.js';
+import { captureAtProvider } from '../support/settlement.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -27,13 +28,7 @@ async function refundedOrder() {
   expect(placed.statusCode).toBe(201);
   const orderId: string = placed.json().id;
   const order = await waitForStatus(stack.app, orderId, 'awaiting_payment');
-  const captured = await stack.app.inject({
-    method: 'POST',
-    url: '/v1/test-helpers/payments/captures',
-    headers: asAdmin,
-    payload: { paymentIntentId: order.payment.intentId, amount: order.pricing.total },
-  });
-  expect(captured.statusCode).toBe(201);
+  await captureAtProvider(stack, order.payment.intentId!, order.pricing.total);
   await waitForStatus(stack.app, orderId, 'awaiting_confirmation');
   const cancelled = await stack.app.inject({
     method: 'POST',

@@ -53,6 +53,7 @@ export async function captureAtProvider(
     payload: { paymentIntentId, amount, deliverWebhook },
   });
   expect(response.statusCode, response.body).toBe(201);
+  expect(response.json().webhookDelivered).toBe(deliverWebhook);
   return response.json();
 }
 

@@ -4,15 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverOwedWebhooks } from '../../api/webhooks/deliveries.js';
 import { payments, sandboxPaymentTransactions, webhookEvents } from '../../db/schema.js';
 import { createProduct, orderRequest } from '../support/fixtures.js';
-import {
-  asAdmin,
-  asSupport,
-  getOrder,
-  getTimeline,
-  postOrder,
-  sendPaymentWebhook,
-  waitForStatus,
-} from '../support/http.js';
+import { asSupport, getOrder, getTimeline, postOrder, sendPaymentWebhook, waitForStatus } from '../support/http.js';
+import { captureAtProvider } from '../support/settlement.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -31,14 +24,7 @@ async function paidOrder() {
   expect(placed.statusCode).toBe(201);
   const orderId: string = placed.json().id;
   const order = await waitForStatus(stack.app, orderId, 'awaiting_payment');
-  const captured = await stack.app.inject({
-    method: 'POST',
-    url: '/v1/test-helpers/payments/captures',
-    headers: asAdmin,
-    payload: { paymentIntentId: order.payment.intentId, amount: order.pricing.total },
-  });
-  expect(captured.statusCode).toBe(201);
-  expect(captured.json()).toMatchObject({ orderId, webhookDelivered: true });
+  await captureAtProvider(stack, order.payment.intentId!, order.pricing.total);
   return waitForStatus(stack.app, orderId, 'awaiting_confirmation');
 }
 
