@@ -123,6 +123,11 @@ export const settlementRoutes: FastifyPluginAsyncZod<{
         querystring: z.strictObject({
           cycle: z.enum(SETTLEMENT_CYCLES).optional(),
           status: z.enum(SETTLEMENT_STATUSES).optional(),
+          flagged: z
+            .enum(['true', 'false'])
+            .transform((value) => value === 'true')
+            .optional()
+            .describe('true: only settlements with discrepancies; false: only clean ones'),
           limit: PageLimit,
           cursor: Cursor.optional(),
         }),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { settlementDiscrepancies, settlementLines, settlements } from '../../db/schema.js';
@@ -73,14 +73,8 @@ function summary(row: Row, flagged: boolean): z.infer<typeof SettlementSummarySc
   };
 }
 
-async function isFlagged(db: Database, id: string): Promise<boolean> {
-  const [found] = await db
-    .select({ kind: settlementDiscrepancies.kind })
-    .from(settlementDiscrepancies)
-    .where(eq(settlementDiscrepancies.settlementId, id))
-    .limit(1);
-  return Boolean(found);
-}
+/** Whether reconciliation found anything wrong in the settlement. */
+const hasDiscrepancies = sql<boolean>`exists (select 1 from ${settlementDiscrepancies} where ${settlementDiscrepancies.settlementId} = ${settlements.id})`;
 
 /** One page of a settlement's lines, oldest first, after the line `after` (time|transaction). */
 export async function settlementLinePage(
@@ -153,6 +147,7 @@ export async function listSettlements(
   query: {
     cycle?: string | undefined;
     status?: string | undefined;
+    flagged?: boolean | undefined;
     limit: number;
     after?: { start: Date; id: string };
   },
@@ -161,18 +156,19 @@ export async function listSettlements(
   const conditions: Array<SQL | undefined> = [
     query.cycle ? eq(s.cycle, query.cycle as Row['cycle']) : undefined,
     query.status ? eq(s.status, query.status as Row['status']) : undefined,
+    query.flagged === undefined ? undefined : query.flagged ? hasDiscrepancies : not(hasDiscrepancies),
     query.after
       ? or(lt(s.periodStart, query.after.start), and(eq(s.periodStart, query.after.start), lt(s.id, query.after.id)))
       : undefined,
   ];
   const rows = await db
-    .select()
+    .select({ settlement: s, flagged: hasDiscrepancies })
     .from(s)
     .where(and(...conditions))
     .orderBy(desc(s.periodStart), desc(s.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
-  const items = await Promise.all(page.map(async (row) => summary(row, await isFlagged(db, row.id))));
-  const last = page.at(-1);
+  const items = page.map((row) => summary(row.settlement, row.flagged));
+  const last = page.at(-1)?.settlement;
   return { items, next: rows.length > query.limit && last ? `${last.periodStart.toISOString()}|${last.id}` : null };
 }
