@@ -58,12 +58,14 @@ const answerColumns = sql`
  * in one pass over the surveys: the grouping sets give the overall row and one row per week.
  */
 export async function measureSatisfaction(db: Database, filter: AnalyticsFilter): Promise<Satisfaction> {
+  // Every survey belongs to an order: without a filter there is nothing to join for.
+  const matching = placedMatching(filter, orderOutcomes);
   const rows = await db.execute<SummaryRow & { sent: number; week: string | null; overall: number }>(sql`
     select grouping(week)::int as overall, week, count(*)::int as sent, ${answerColumns}
     from (
       select s.*, to_char(s.responded_at at time zone 'UTC', 'IYYY-"W"IW') as week
-      from surveys s join ${orderOutcomes} on ${orderOutcomes.orderId} = s.order_id
-      where ${placedMatching(filter, orderOutcomes) ?? sql`true`}
+      from surveys s
+      ${matching ? sql`join ${orderOutcomes} on ${orderOutcomes.orderId} = s.order_id where ${matching}` : sql``}
     ) s
     group by grouping sets ((), (week))
     order by overall desc, week`);

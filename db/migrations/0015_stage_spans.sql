@@ -38,7 +38,6 @@ CREATE TABLE "order_stage_spans" (
 );
 --> statement-breakpoint
 ALTER TABLE "order_outcomes" ADD CONSTRAINT "order_outcomes_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "order_stage_spans" ADD CONSTRAINT "order_stage_spans_order_id_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "order_outcomes_placed_at" ON "order_outcomes" USING btree ("placed_at");--> statement-breakpoint
 CREATE INDEX "order_stage_spans_done_all" ON "order_stage_spans" USING btree ("stage","duration_ms") WHERE "order_stage_spans"."left_at" is not null;--> statement-breakpoint
 CREATE INDEX "order_stage_spans_done" ON "order_stage_spans" USING btree ("stage","duration_ms","order_type","channel","carrier_id","placed_at") WHERE "order_stage_spans"."left_at" is not null;--> statement-breakpoint
