@@ -319,6 +319,7 @@ export async function timeAnalytics(
       );
     }
   return [
+    '',
     '## Analytics at scale',
     '',
     `${made.orders} orders over 90 days with ${made.entries} timeline entries, generated in Postgres in ${(made.ms / 1000).toFixed(1)} s (\`BENCH_ANALYTICS_ORDERS\`). Each route: ${WARM_UP} warm-up calls, then ${CALLS} one after another (\`BENCH_ANALYTICS_CALLS\`). The inventory view defaults to the last 30 days when no window is given. Goal: under ${GOAL_MS} ms.`,

@@ -802,6 +802,10 @@ export const orderStageSpans = pgTable(
     index('order_stage_spans_done')
       .on(t.stage, t.durationMs, t.orderType, t.channel, t.carrierId, t.placedAt)
       .where(sql`${t.leftAt} is not null`),
+    // One order type is a contiguous run, already in duration order within each stage.
+    index('order_stage_spans_done_by_type')
+      .on(t.orderType, t.stage, t.durationMs)
+      .where(sql`${t.leftAt} is not null`),
     index('order_stage_spans_waiting')
       .on(t.stage, t.enteredAt, t.orderId)
       .where(sql`${t.leftAt} is null`),

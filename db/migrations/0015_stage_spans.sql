@@ -41,4 +41,5 @@ ALTER TABLE "order_outcomes" ADD CONSTRAINT "order_outcomes_order_id_orders_id_f
 CREATE INDEX "order_outcomes_placed_at" ON "order_outcomes" USING btree ("placed_at");--> statement-breakpoint
 CREATE INDEX "order_stage_spans_done_all" ON "order_stage_spans" USING btree ("stage","duration_ms") WHERE "order_stage_spans"."left_at" is not null;--> statement-breakpoint
 CREATE INDEX "order_stage_spans_done" ON "order_stage_spans" USING btree ("stage","duration_ms","order_type","channel","carrier_id","placed_at") WHERE "order_stage_spans"."left_at" is not null;--> statement-breakpoint
+CREATE INDEX "order_stage_spans_done_by_type" ON "order_stage_spans" USING btree ("order_type","stage","duration_ms") WHERE "order_stage_spans"."left_at" is not null;--> statement-breakpoint
 CREATE INDEX "order_stage_spans_waiting" ON "order_stage_spans" USING btree ("stage","entered_at","order_id") WHERE "order_stage_spans"."left_at" is null;
