@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   check,
@@ -768,3 +769,78 @@ export const productionNotices = pgTable(
 );
 
 export * from './schema-settlement.js';
+
+/**
+ * Analytics read model: one row per stage an order entered (final statuses are not stages), kept in step with
+ * the timeline by a trigger on `order_events` (migration 0016), with the order's filter fields copied in.
+ */
+export const orderStageSpans = pgTable(
+  'order_stage_spans',
+  {
+    // No foreign key: the trigger writes spans only for orders it joins; checking each span made bulk loads a third slower.
+    orderId: text('order_id').notNull(),
+    /** The timeline entry that entered the stage. */
+    enteredSeq: integer('entered_seq').notNull(),
+    stage: text('stage').notNull(),
+    enteredAt: timestamp('entered_at', { withTimezone: true }).notNull(),
+    /** Null while the order is still in the stage. */
+    leftAt: timestamp('left_at', { withTimezone: true }),
+    /** Whole milliseconds between the instants as the API shows them (truncated); null while in the stage. */
+    durationMs: bigint('duration_ms', { mode: 'number' }),
+    orderType: text('order_type').notNull(),
+    channel: text('channel').notNull(),
+    carrierId: text('carrier_id'),
+    placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.enteredSeq] }),
+    // Percentiles read each stage's finished spans in duration order from an index alone: the narrow one over
+    // every order, the wide one (the filters' fields included) for a selection.
+    index('order_stage_spans_done_all')
+      .on(t.stage, t.durationMs)
+      .where(sql`${t.leftAt} is not null`),
+    index('order_stage_spans_done')
+      .on(t.stage, t.durationMs, t.orderType, t.channel, t.carrierId, t.placedAt)
+      .where(sql`${t.leftAt} is not null`),
+    // One order type is a contiguous run, already in duration order within each stage.
+    index('order_stage_spans_done_by_type')
+      .on(t.orderType, t.stage, t.durationMs)
+      .where(sql`${t.leftAt} is not null`),
+    index('order_stage_spans_waiting')
+      .on(t.stage, t.enteredAt, t.orderId)
+      .where(sql`${t.leftAt} is null`),
+  ],
+);
+
+/** Analytics read model: what each order's timeline reached, one row per order, kept in step by triggers (migration 0016). */
+export const orderOutcomes = pgTable(
+  'order_outcomes',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderType: text('order_type').notNull(),
+    channel: text('channel').notNull(),
+    placedAt: timestamp('placed_at', { withTimezone: true }).notNull(),
+    paid: boolean('paid').notNull().default(false),
+    shipped: boolean('shipped').notNull().default(false),
+    delivered: boolean('delivered').notNull().default(false),
+    completed: boolean('completed').notNull().default(false),
+    cancelled: boolean('cancelled').notNull().default(false),
+    returned: boolean('returned').notNull().default(false),
+    failed: boolean('failed').notNull().default(false),
+    onHold: boolean('on_hold').notNull().default(false),
+    short: boolean('short').notNull().default(false),
+    split: boolean('split').notNull().default(false),
+    substituted: boolean('substituted').notNull().default(false),
+    backordered: boolean('backordered').notNull().default(false),
+    paymentFailures: integer('payment_failures').notNull().default(0),
+    parcelLate: boolean('parcel_late').notNull().default(false),
+    productionLate: boolean('production_late').notNull().default(false),
+    /** The last cancellation's reason, whether it was asked through the API, and the status just before it. */
+    cancelReason: text('cancel_reason'),
+    cancelRequested: boolean('cancel_requested'),
+    cancelStage: text('cancel_stage'),
+  },
+  (t) => [index('order_outcomes_placed_at').on(t.placedAt)],
+);

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app.js';
+import { analyticsBench } from '../bench/analytics.js';
 import { loadConfig } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
@@ -127,6 +128,7 @@ async function main() {
           log,
         })),
       );
+    if (runs('analytics')) results.push(...(await analyticsBench(app, database.db)));
   } finally {
     await app.close();
     await connection.close();

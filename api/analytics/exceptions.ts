@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { ordersMatching, type AnalyticsFilter } from './filters.js';
+import { orderOutcomes } from '../../db/schema.js';
+import { placedMatching, type AnalyticsFilter } from './filters.js';
 
 /** What support decided about a shortage, as the order's timeline shows it; `none` when no decision ended it. */
 export const SHORTAGE_OUTCOMES = ['partial_ship', 'substitute', 'wait_restock', 'cancel', 'undecided', 'none'] as const;
@@ -33,47 +34,23 @@ export interface ExceptionCounts {
 
 type Row = Omit<ExceptionCounts, 'shortagesByDecision'> & Record<`decided_${ShortageDecision}`, number>;
 
-/** Counts the exceptions on the timelines of the orders the filter selects. */
+/** Counts the exceptions on the timelines of the orders the filter selects, from what `order_outcomes` keeps of each. */
 export async function countExceptions(db: Database, filter: AnalyticsFilter): Promise<ExceptionCounts> {
   const [row] = await db.execute<Row>(sql`
     with matched as materialized (
-      select marks.*, cancel.cancelled, cancel.reason as cancel_reason, cancel.requested, cancel.stage,
+      select on_hold, short, payment_failures, returned, parcel_late, production_late, cancelled,
+        cancel_reason, cancel_requested as requested, cancel_stage as stage,
         case
-          when marks.short is not true then null
-          when marks.split then 'partial_ship'
-          when marks.substituted then 'substitute'
-          when marks.backordered then 'wait_restock'
-          when cancel.reason = 'shortage_cancel' and not cancel.requested then 'cancel'
-          when cancel.reason = 'shortage_undecided' and not cancel.requested then 'undecided'
+          when not short then null
+          when split then 'partial_ship'
+          when substituted then 'substitute'
+          when backordered then 'wait_restock'
+          when cancel_reason = 'shortage_cancel' and not cancel_requested then 'cancel'
+          when cancel_reason = 'shortage_undecided' and not cancel_requested then 'undecided'
           else 'none'
         end as decision
-      from orders
-      cross join lateral (
-        select bool_or(e.kind = 'milestone' and e.name = 'order_on_hold') as on_hold,
-          bool_or(e.kind = 'milestone' and e.name = 'stock_short') as short,
-          bool_or(e.kind = 'note' and e.name = 'order_split') as split,
-          bool_or(e.kind = 'note' and e.name = 'products_substituted') as substituted,
-          bool_or(e.kind = 'note' and e.name = 'backordered') as backordered,
-          count(*) filter (where e.kind = 'note' and e.name = 'payment_failed') as payment_failures,
-          bool_or(e.kind = 'milestone' and e.name = 'order_returned') as returned,
-          bool_or(e.kind = 'flag' and e.name = 'parcel_late') as parcel_late,
-          bool_or(e.kind = 'flag' and e.name = 'production_late') as production_late
-        from order_events e
-        where e.order_id = orders.id
-      ) marks
-      left join lateral (
-        -- A cancellation asked through the API keeps who asked (detail.requestedBy) and the asker's own words as reason.
-        select true as cancelled, c.reason, coalesce(c.detail ? 'requestedBy', false) as requested,
-          coalesce(
-            (select p.status from order_events p where p.order_id = c.order_id and p.seq < c.seq order by p.seq desc limit 1),
-            'received'
-          ) as stage
-        from order_events c
-        where c.order_id = orders.id and c.kind = 'milestone' and c.name = 'order_cancelled'
-        order by c.seq desc
-        limit 1
-      ) cancel on true
-      where ${ordersMatching(filter) ?? sql`true`}
+      from ${orderOutcomes}
+      where ${placedMatching(filter, orderOutcomes) ?? sql`true`}
     )
     select count(*)::int as "placed",
       count(*) filter (where on_hold)::int as "holds",

@@ -1,4 +1,5 @@
 import { and, eq, gte, lt, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { orders } from '../../db/schema.js';
 import { CHANNELS, ORDER_TYPES } from '../../domain/order-schema.js';
@@ -31,5 +32,22 @@ export function ordersMatching(filter: AnalyticsFilter): SQL | undefined {
     filter.to ? lt(orders.createdAt, new Date(filter.to)) : undefined,
     filter.type ? eq(orders.type, filter.type) : undefined,
     filter.channel ? eq(orders.channel, filter.channel) : undefined,
+  );
+}
+
+/** The columns an analytics read model copies from its order: when it was placed, its type and its channel. */
+export interface PlacedOrderColumns {
+  placedAt: AnyPgColumn;
+  orderType: AnyPgColumn;
+  channel: AnyPgColumn;
+}
+
+/** The same selection as `ordersMatching`, on a read model that carries the order's own fields. */
+export function placedMatching(filter: AnalyticsFilter, columns: PlacedOrderColumns): SQL | undefined {
+  return and(
+    filter.from ? gte(columns.placedAt, new Date(filter.from)) : undefined,
+    filter.to ? lt(columns.placedAt, new Date(filter.to)) : undefined,
+    filter.type ? eq(columns.orderType, filter.type) : undefined,
+    filter.channel ? eq(columns.channel, filter.channel) : undefined,
   );
 }

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { assessStock, byRisk, STOCK_POLICY, STOCK_RISKS, type StockRisk } from '../../domain/stock-health.js';
-import { AnalyticsFilterSchema, ordersMatching } from './filters.js';
+import { orderOutcomes } from '../../db/schema.js';
+import { AnalyticsFilterSchema, placedMatching } from './filters.js';
 
 const DAY_MS = 86_400_000;
 
@@ -74,25 +75,23 @@ export function demandWindow(filter: InventoryHealthFilter, now: Date): DemandWi
  * Every active stocked product (not made to order) with what a regular order can take now, the units ordered
  * in the window and its supplier's lead time, in one statement; then the stock health rules, most urgent risk
  * first and by SKU within a risk. Demand counts the lines of orders placed in the window except orders that
- * ended (cancelled or failed) without a captured payment: those took no stock and are often placed again.
+ * ended (cancelled or failed) without a captured payment (`order_outcomes.paid`): those took no stock and are often
+ * placed again.
  */
 export async function readInventoryHealth(
   db: Database,
   filter: InventoryHealthFilter,
   { from, to }: DemandWindow,
 ): Promise<InventoryHealth> {
-  const placed = ordersMatching({ ...filter, from: from.toISOString(), to: to.toISOString() });
+  const placed = placedMatching({ ...filter, from: from.toISOString(), to: to.toISOString() }, orderOutcomes);
   const rows = await db.execute<Row>(sql`
     with demand as (
       select l.sku, sum(l.quantity)::int as units
-      from orders
-      join order_lines l on l.order_id = orders.id
+      from ${orderOutcomes}
+      join orders on orders.id = ${orderOutcomes.orderId}
+      join order_lines l on l.order_id = ${orderOutcomes.orderId}
       where ${placed}
-        and (orders.status not in ('cancelled', 'failed')
-          or exists (
-            select 1 from order_events e
-            where e.order_id = orders.id and e.kind = 'milestone' and e.name = 'payment_captured'
-          ))
+        and (orders.status not in ('cancelled', 'failed') or ${orderOutcomes.paid})
       group by l.sku
     ),
     stock as (

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { LOW_RATING } from '../../domain/follow-ups.js';
-import { ordersMatching, type AnalyticsFilter } from './filters.js';
+import { orderOutcomes } from '../../db/schema.js';
+import { placedMatching, type AnalyticsFilter } from './filters.js';
 
 /** Average ratings per dimension, rounded to 2 decimals; null without answers. */
 export interface RatingAverages {
@@ -52,20 +53,28 @@ const answerColumns = sql`
   round(avg(s.delivery_rating)::numeric, 2)::text as delivery,
   round(avg(s.service_rating)::numeric, 2)::text as service`;
 
-/** Averages the answered surveys of the orders placed in the window, overall and per ISO week (UTC) of the answer. */
+/**
+ * Averages the answered surveys of the orders placed in the window, overall and per ISO week (UTC) of the answer,
+ * in one pass over the surveys: the grouping sets give the overall row and one row per week.
+ */
 export async function measureSatisfaction(db: Database, filter: AnalyticsFilter): Promise<Satisfaction> {
-  const surveysOfMatching = sql`surveys s join orders on orders.id = s.order_id where ${ordersMatching(filter) ?? sql`true`}`;
-  const [totals] = await db.execute<SummaryRow & { sent: number }>(sql`
-    select count(*)::int as sent, ${answerColumns}
-    from ${surveysOfMatching}`);
-  const weeks = await db.execute<SummaryRow & { week: string }>(sql`
-    select to_char(s.responded_at at time zone 'UTC', 'IYYY-"W"IW') as week, ${answerColumns}
-    from ${surveysOfMatching} and s.responded_at is not null
-    group by 1
-    order by 1`);
+  // Every survey belongs to an order: without a filter there is nothing to join for.
+  const matching = placedMatching(filter, orderOutcomes);
+  const rows = await db.execute<SummaryRow & { sent: number; week: string | null; overall: number }>(sql`
+    select grouping(week)::int as overall, week, count(*)::int as sent, ${answerColumns}
+    from (
+      select s.*, to_char(s.responded_at at time zone 'UTC', 'IYYY-"W"IW') as week
+      from surveys s
+      ${matching ? sql`join ${orderOutcomes} on ${orderOutcomes.orderId} = s.order_id where ${matching}` : sql``}
+    ) s
+    group by grouping sets ((), (week))
+    order by overall desc, week`);
+  const totals = rows.find((row) => row.overall === 1);
   return {
     surveysSent: Number(totals?.sent ?? 0),
     ...summary(totals),
-    weeks: weeks.map((row) => ({ week: row.week, ...summary(row) })),
+    weeks: rows
+      .filter((row) => row.overall === 0 && row.week !== null)
+      .map((row) => ({ week: row.week!, ...summary(row) })),
   };
 }

@@ -1,14 +1,14 @@
-import { and, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
-import { orders, shipments } from '../../db/schema.js';
-import { ORDER_STATUSES, TERMINAL_STATUSES } from '../../domain/order-status.js';
+import { orderStageSpans } from '../../db/schema.js';
+import { ORDER_STATUSES } from '../../domain/order-status.js';
 
 /** The stages analytics reports, in the order of the happy path: the statuses, with the warehouse's pick and pack steps inside `ready_to_ship`. */
 export const ANALYTICS_STAGES: readonly string[] = ORDER_STATUSES.flatMap((status) =>
   status === 'ready_to_ship' ? [status, 'picked', 'packed'] : [status],
 );
-import { AnalyticsFilterSchema, ordersMatching } from './filters.js';
+import { AnalyticsFilterSchema, placedMatching } from './filters.js';
 
 /** How many of the orders waiting longest are shown per stage. */
 export const STUCK_PER_STAGE = 5;
@@ -44,78 +44,44 @@ const epochMs = (column: SQL) => sql`floor(extract(epoch from ${column}) * 1000)
 const iso = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * Stage durations from the timeline, in one statement so the parts agree. An order enters a stage at the first
- * entry with that status after an entry with another one (or its first entry) and leaves it at the next entry
- * whose status differs. Only stages left count in the percentiles and totals; the stage an order is in now
- * goes to `stuck`. Final statuses are not stages.
+ * Stage durations from `order_stage_spans`, the spans a trigger keeps in step with the timeline (migration 0016
+ * defines them: an order enters a stage at the first entry with that status after an entry with another one, or
+ * its first entry, and leaves it at the next entry whose status differs; the warehouse's scans split
+ * `ready_to_ship`; final statuses are not stages). One statement, so the parts agree. Only stages left count in
+ * the percentiles and totals; the stage an order is in now goes to `stuck`.
  */
 export async function readStageDurations(db: Database, filter: StageFilter): Promise<StageDurations> {
   const matching = and(
-    ordersMatching(filter),
-    filter.carrier
-      ? sql`${orders.id} in (select ${shipments.orderId} from ${shipments} where ${shipments.carrierId} = ${filter.carrier})`
-      : undefined,
+    placedMatching(filter, orderStageSpans),
+    filter.carrier ? eq(orderStageSpans.carrierId, filter.carrier) : undefined,
   );
-  const finals = list([...TERMINAL_STATUSES]);
+  const where = (condition: SQL) => (matching ? and(condition, matching)! : condition);
   // Stages in the order of the happy path; a status the domain does not know yet goes last.
   const lifecycle = sql`coalesce(array_position(array[${list(ANALYTICS_STAGES)}]::text[], stage), ${ANALYTICS_STAGES.length + 1}), stage`;
 
   const [row] = await db.execute<
     Pick<StageDurations, 'asOf'> & Record<'stages' | 'bottlenecks' | 'stuck', unknown>
   >(sql`
-    with matching as (
-      select ${orders.id} as id from ${orders} ${matching ? sql`where ${matching}` : sql``}
-    ),
-    scanned as (
-      select e.order_id, e.seq, e.status, e.at,
-        max(case e.name when 'warehouse_picked' then 1 when 'warehouse_packed' then 2 else 0 end)
-          over (partition by e.order_id order by e.seq) as scan
-      from order_events e join matching m on m.id = e.order_id
-    ),
-    -- The warehouse's scans split the wait for pickup: booked until picked, picked until packed, packed until pickup.
-    staged as (
-      select order_id, seq, at,
-        case when status = 'ready_to_ship' and scan = 2 then 'packed'
-             when status = 'ready_to_ship' and scan = 1 then 'picked'
-             else status end as status
-      from scanned
-    ),
-    entries as (
-      select order_id, seq, status, at,
-        lag(status) over (partition by order_id order by seq) as previous_status
-      from staged
-    ),
-    spans as (
-      select order_id, status as stage, at as entered_at,
-        lead(at) over (partition by order_id order by seq) as left_at
-      from entries
-      where previous_status is distinct from status
-    ),
-    stage_spans as (
-      select * from spans where stage not in (${finals})
-    ),
-    durations as (
-      select stage, ${epochMs(sql`left_at`)} - ${epochMs(sql`entered_at`)} as ms
-      from stage_spans where left_at is not null
-    ),
-    per_stage as (
+    with per_stage as (
+      -- One sort per stage for the three percentiles, read in duration order from order_stage_spans_done.
       select stage, count(*)::int as count,
-        round(percentile_cont(0.5) within group (order by ms)::numeric) as p50,
-        round(percentile_cont(0.9) within group (order by ms)::numeric) as p90,
-        round(percentile_cont(0.99) within group (order by ms)::numeric) as p99,
-        sum(ms) as total
-      from durations group by stage
+        percentile_cont(array[0.5, 0.9, 0.99]) within group (order by duration_ms) as percentiles,
+        sum(duration_ms) as total
+      from ${orderStageSpans}
+      where ${where(sql`${orderStageSpans.leftAt} is not null`)}
+      group by stage
     ),
     shares as (
       select stage, total, coalesce(round(total / nullif(sum(total) over (), 0), 4), 0) as share from per_stage
     ),
-    clock as (
-      select date_trunc('milliseconds', now()) as as_of
-    ),
     waiting as (
       select stage, order_id, entered_at,
         row_number() over (partition by stage order by entered_at, order_id) as place
-      from stage_spans where left_at is null
+      from ${orderStageSpans}
+      where ${where(sql`${orderStageSpans.leftAt} is null`)}
+    ),
+    clock as (
+      select date_trunc('milliseconds', now()) as as_of
     ),
     stuck as (
       select stage,
@@ -134,7 +100,13 @@ export async function readStageDurations(db: Database, filter: StageFilter): Pro
       (select ${iso(sql`as_of`)} from clock) as "asOf",
       coalesce((
         select json_agg(
-          json_build_object('stage', stage, 'count', count, 'p50Ms', p50, 'p90Ms', p90, 'p99Ms', p99)
+          json_build_object(
+            'stage', stage,
+            'count', count,
+            'p50Ms', round(percentiles[1]::numeric),
+            'p90Ms', round(percentiles[2]::numeric),
+            'p99Ms', round(percentiles[3]::numeric)
+          )
           order by ${lifecycle}
         ) from per_stage
       ), '[]') as stages,
