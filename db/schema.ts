@@ -179,6 +179,10 @@ export const orders = pgTable(
       .on(t.createdAt)
       .where(sql`${t.workflowStartedAt} is null and ${t.workflowInput} is not null`),
     index('orders_placed_by_id').on(t.placedBy, t.id),
+    // Support lists flagged orders (`flagged`, `flag` filters): the few with a flag, newest first.
+    index('orders_flagged_id')
+      .on(t.id)
+      .where(sql`cardinality(${t.flags}) > 0`),
     // Analytics and listings select orders by when they were placed.
     index('orders_created_at').on(t.createdAt),
     uniqueIndex('orders_placed_by_idempotency_key').on(t.placedBy, t.idempotencyKey),

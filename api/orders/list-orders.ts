@@ -15,7 +15,7 @@ export async function listOrders(db: Database, query: ListOrdersQuery, caller: C
   if (query.type) conditions.push(eq(orders.type, query.type));
   if (query.channel) conditions.push(eq(orders.channel, query.channel));
   if (query.customerId) conditions.push(eq(orders.customerId, query.customerId));
-  // `cardinality(flags) > 0` with a flag too: the condition a partial index on flagged orders would be made for.
+  // `cardinality(flags) > 0` with a flag too: the condition of the partial index on flagged orders (`orders_flagged_id`).
   if (query.flag) conditions.push(sql`cardinality(${orders.flags}) > 0`, arrayOverlaps(orders.flags, query.flag));
   if (query.flagged !== undefined)
     conditions.push(query.flagged ? sql`cardinality(${orders.flags}) > 0` : sql`cardinality(${orders.flags}) = 0`);

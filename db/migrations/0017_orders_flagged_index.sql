@@ -1,0 +1,1 @@
+CREATE INDEX "orders_flagged_id" ON "orders" USING btree ("id") WHERE cardinality("orders"."flags") > 0;
