@@ -1,6 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { payments, sandboxPaymentIntents, sandboxPaymentTransactions, sandboxPayouts } from '../../db/schema.js';
+import {
+  payments,
+  sandboxPaymentIntents,
+  sandboxPaymentTransactions,
+  sandboxPayouts,
+  settlementDiscrepancies,
+  settlements,
+} from '../../db/schema.js';
 import { settlementId, type SettlementPeriod } from '../../domain/settlement.js';
 import { settlementWorkflow } from '../../workflows/settlement.js';
 import { orderWorkflowId } from '../../workflows/search-attributes.js';
@@ -245,6 +252,40 @@ describe('settlement of a period', () => {
     expect(again).toEqual(settlement);
     const milestones = (await getTimeline(stack.app, lost.id)).filter((e) => e.name === 'payment_captured');
     expect(milestones).toHaveLength(1);
+
+    // A run that died after every effect but before recording any of them does each step again: every
+    // step is idempotent, so the money, the flags and the payout come out the same, once.
+    await stack.db
+      .update(settlements)
+      .set({ status: 'running', totals: null, payoutId: null })
+      .where(eq(settlements.id, settlement.id));
+    await stack.db
+      .update(settlementDiscrepancies)
+      .set({ resolution: null, resolvedAt: null })
+      .where(eq(settlementDiscrepancies.settlementId, settlement.id));
+    const period = { cycle: 'daily' as const, periodStart: start, periodEnd: end, currency: 'XTS' };
+    await stack.client.workflow.execute(settlementWorkflow, {
+      workflowId: `${settlement.id}-retried`,
+      taskQueue: stack.taskQueue,
+      args: [{ period, requestedBy: 'admin', fees: stack.config.settlement.fees }],
+    });
+    const retried = (
+      await stack.app.inject({ method: 'GET', url: `/v1/settlements/${settlement.id}`, headers: asSupport })
+    ).json();
+    expect(retried).toEqual(settlement);
+    expect(
+      await stack.db.select().from(sandboxPayouts).where(eq(sandboxPayouts.reference, settlement.id)),
+    ).toHaveLength(1);
+    expect(
+      await stack.db.select().from(payments).where(eq(payments.transactionId, lostCapture.transactionId)),
+    ).toHaveLength(1);
+    await waitForStatus(stack.app, lost.id, 'ready_to_ship');
+    expect((await getTimeline(stack.app, lost.id)).filter((e) => e.name === 'payment_captured')).toHaveLength(1);
+    for (const [order, flag] of [
+      [mismatched, 'settlement_amount_mismatch'],
+      [ghost, 'settlement_missing_at_provider'],
+    ] as const)
+      expect((await getTimeline(stack.app, order.id)).filter((e) => e.name === flag)).toHaveLength(1);
   });
 });
 
