@@ -44,16 +44,23 @@ export async function getTimeline(app: App, id: string): Promise<TimelineEntry[]
   return response.json().entries;
 }
 
-/** Polls the read model until the order reaches `status`, or fails with the last status seen. */
+/**
+ * Polls the read model until the order reaches `status`, or fails with the last status seen. A 503 (the
+ * database just came back, a pooled connection still met the old server) is a read to try again, as a
+ * client would; any other answer fails at once.
+ */
 export async function waitForStatus(app: App, id: string, status: string, timeoutMs = 20_000): Promise<OrderResource> {
   const deadline = Date.now() + timeoutMs;
-  let order = await getOrder(app, id);
-  while (order.status !== status) {
-    if (Date.now() > deadline) throw new Error(`order ${id} stayed ${order.status}, expected ${status}`);
+  for (;;) {
+    const response = await app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: asSupport });
+    if (response.statusCode !== 200 && response.statusCode !== 503)
+      throw new Error(`GET order ${id}: ${response.statusCode} ${response.body}`);
+    const seen = response.statusCode === 200 ? response.json<OrderResource>() : undefined;
+    if (seen?.status === status) return seen;
+    if (Date.now() > deadline)
+      throw new Error(`order ${id} stayed ${seen?.status ?? `unreadable (${response.body})`}, expected ${status}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    order = await getOrder(app, id);
   }
-  return order;
 }
 
 /** Sends a signed payment-provider webhook for an order. */
