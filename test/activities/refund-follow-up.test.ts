@@ -1,13 +1,12 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRefundFollowUpActivities } from '../../activities/refund-follow-up.js';
 import { payments, sandboxPaymentTransactions, sandboxPaymentWebhooks, staffAlerts } from '../../db/schema.js';
 import { createSandboxPaymentBook } from '../../sandbox/payment-book.js';
 import { createSandboxStaffNotifier } from '../../sandbox/staff-notifier.js';
 import { refundFollowUpWorkflow } from '../../workflows/refund-follow-up.js';
-import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asSupport, getOrder, getTimeline, postOrder, waitForStatus } from '../support/http.js';
-import { captureAtProvider } from '../support/settlement.js';
+import { asSupport, getOrder, getTimeline } from '../support/http.js';
+import { paidOrderInReview, refundRowsOf } from '../support/settlement.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -23,13 +22,8 @@ afterAll(() => stack.close());
 
 /** An order paid through the sandbox provider and cancelled by support: its refund waits for the provider. */
 async function refundedOrder() {
-  const sku = await createProduct(stack.db, { lots: [{ onHand: 30 }] });
-  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 21 }]));
-  expect(placed.statusCode).toBe(201);
-  const orderId: string = placed.json().id;
-  const order = await waitForStatus(stack.app, orderId, 'awaiting_payment');
-  await captureAtProvider(stack, order.payment.intentId!, order.pricing.total);
-  await waitForStatus(stack.app, orderId, 'awaiting_confirmation');
+  const order = await paidOrderInReview(stack);
+  const orderId = order.id;
   const cancelled = await stack.app.inject({
     method: 'POST',
     url: `/v1/orders/${orderId}/cancel`,
@@ -42,12 +36,7 @@ async function refundedOrder() {
   return { order, refund: refund! };
 }
 
-const refundRows = (orderId: string) =>
-  stack.db
-    .select()
-    .from(payments)
-    .where(and(eq(payments.orderId, orderId), eq(payments.kind, 'refund')))
-    .orderBy(asc(payments.id));
+const refundRows = (orderId: string) => refundRowsOf(stack, orderId);
 
 /**
  * Moves one refund's creation back in time. Refunds of other test files are seconds old, so with an

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { products } from '../../db/schema.js';
+import { payments, products } from '../../db/schema.js';
 import type { OrderResource } from '../../api/orders/order-resource.js';
 import { asAdmin, asSupport, getOrder, postOrder, waitForStatus } from './http.js';
 import { createProduct, orderRequest } from './fixtures.js';
@@ -103,3 +103,22 @@ export const cardFee = (amount: number) => Math.floor((amount * 290 + 5_000) / 1
 
 /** Re-reads an order. */
 export const reread = (stack: TestStack, order: { id: string }) => getOrder(stack.app, order.id);
+
+/** An order held for review (21 units of a product of its own), paid through the sandbox provider's capture. */
+export async function paidOrderInReview(stack: TestStack): Promise<OrderResource> {
+  const sku = await createProduct(stack.db, { lots: [{ onHand: 30 }] });
+  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 21 }]));
+  expect(placed.statusCode).toBe(201);
+  const orderId: string = placed.json().id;
+  const order = await waitForStatus(stack.app, orderId, 'awaiting_payment');
+  await captureAtProvider(stack, order.payment.intentId!, order.pricing.total);
+  return waitForStatus(stack.app, orderId, 'awaiting_confirmation');
+}
+
+/** The order's refunds in the ledger, oldest first. */
+export const refundRowsOf = (stack: TestStack, orderId: string) =>
+  stack.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.kind, 'refund')))
+    .orderBy(asc(payments.id));

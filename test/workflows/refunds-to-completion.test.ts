@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverOwedWebhooks } from '../../api/webhooks/deliveries.js';
-import { payments, sandboxPaymentTransactions, webhookEvents } from '../../db/schema.js';
-import { createProduct, orderRequest } from '../support/fixtures.js';
-import { asSupport, getOrder, getTimeline, postOrder, sendPaymentWebhook, waitForStatus } from '../support/http.js';
-import { captureAtProvider } from '../support/settlement.js';
+import { sandboxPaymentTransactions, webhookEvents } from '../../db/schema.js';
+import { asSupport, getOrder, getTimeline, sendPaymentWebhook } from '../support/http.js';
+import { paidOrderInReview, refundRowsOf } from '../support/settlement.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -17,16 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** An order held for review (21 units), paid through the sandbox provider's capture. */
-async function paidOrder() {
-  const sku = await createProduct(stack.db, { lots: [{ onHand: 30 }] });
-  const placed = await postOrder(stack.app, orderRequest([{ sku, quantity: 21 }]));
-  expect(placed.statusCode).toBe(201);
-  const orderId: string = placed.json().id;
-  const order = await waitForStatus(stack.app, orderId, 'awaiting_payment');
-  await captureAtProvider(stack, order.payment.intentId!, order.pricing.total);
-  return waitForStatus(stack.app, orderId, 'awaiting_confirmation');
-}
+const paidOrder = () => paidOrderInReview(stack);
 
 const cancel = (orderId: string) =>
   stack.app.inject({
@@ -36,12 +26,7 @@ const cancel = (orderId: string) =>
     payload: { reason: 'customer changed their mind', requestedBy: 'sam@support' },
   });
 
-const refundRows = (orderId: string) =>
-  stack.db
-    .select()
-    .from(payments)
-    .where(and(eq(payments.orderId, orderId), eq(payments.kind, 'refund')))
-    .orderBy(asc(payments.id));
+const refundRows = (orderId: string) => refundRowsOf(stack, orderId);
 
 describe('refunds tracked to completion', () => {
   it('books a cancellation refund as pending, then succeeded at the provider time, once', async () => {
