@@ -26,7 +26,10 @@ const StatementQuerySchema = z.strictObject({
     .regex(/^[A-Z]{3}$/)
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
-  cursor: z.string().max(200).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[\w-]{1,100}$/, 'is not a cursor from a previous page')
+    .optional(),
 });
 
 /**

@@ -365,6 +365,13 @@ describe('settlement requests', () => {
     expect(capture.json().errors).toEqual([
       { path: 'paymentIntentId', message: 'the sandbox provider opened no such intent' },
     ]);
+    // A cursor the statement never handed out is a 400, never a database error.
+    const statement = await stack.app.inject({
+      method: 'GET',
+      url: '/v1/test-helpers/payments/statement?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z&cursor=not-a-cursor',
+      headers: asAdmin,
+    });
+    expect(statement.statusCode).toBe(400);
   });
 
   it('lists settlements newest period first', async () => {
