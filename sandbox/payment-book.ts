@@ -36,6 +36,9 @@ export const sandboxIntentId = (orderId: string, reference?: string) =>
  */
 export function createSandboxPaymentBook(db: Database, secret: string, options: SandboxPaymentBookOptions) {
   const retryAfterMs = options.retryAfterMs ?? 5_000;
+  // A webhook the caller sends at once is queued already leased to it: the background sender leaves it
+  // alone unless that send fails, and then sends it when the lease ends.
+  const INLINE = retryAfterMs;
 
   async function queueWebhook(eventId: string, body: Record<string, unknown>, dueInMs: number) {
     const dueAt = new Date(Date.now() + dueInMs);
@@ -176,7 +179,7 @@ export function createSandboxPaymentBook(db: Database, secret: string, options: 
           currency: intent.currency,
           occurredAt: occurredAt.toISOString(),
         },
-        0,
+        INLINE,
       );
     return { transactionId, eventId, orderId: intent.orderId, currency: intent.currency, occurredAt };
   }
@@ -220,13 +223,13 @@ export function createSandboxPaymentBook(db: Database, secret: string, options: 
           currency: captured.currency,
           occurredAt: occurredAt.toISOString(),
         },
-        0,
+        INLINE,
       );
     return { transactionId, eventId, orderId: captured.orderId };
   }
 
   /**
-   * Sends the webhooks that are due (or only `eventIds`), each signed; a refund is paid back when its
+   * Sends the webhooks that are due (or `eventIds`, due or not: the ones queued for an inline send), each signed; a refund is paid back when its
    * webhook first goes out. What the merchant does not accept is sent again after `retryAfterMs`.
    */
   async function sendDue(send: SendPaymentWebhook, eventIds?: string[], limit = 50): Promise<{ sent: number }> {
@@ -242,7 +245,7 @@ export function createSandboxPaymentBook(db: Database, secret: string, options: 
           db
             .select({ id: w.eventId })
             .from(w)
-            .where(and(isNull(w.sentAt), lte(w.dueAt, new Date()), eventIds ? inArray(w.eventId, eventIds) : undefined))
+            .where(and(isNull(w.sentAt), eventIds ? inArray(w.eventId, eventIds) : lte(w.dueAt, new Date())))
             .orderBy(asc(w.dueAt))
             .limit(limit)
             .for('update', { skipLocked: true }),
